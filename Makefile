@@ -1,0 +1,56 @@
+# eventapp — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: run test test-suite test-postgres serve bench lint format translations clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls when pyproject.toml changes; the stamp keeps later runs instant.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Catalogues (.po) are the source; the compiled .mo files are built here, never committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d eventapp/translations 2>&1 | grep -v '^compiling' || true
+
+run: $(VENV)/.installed translations
+	$(BIN)/eventapp db upgrade
+	$(BIN)/eventapp demo
+	$(BIN)/eventapp run --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed translations
+	$(BIN)/eventapp db upgrade
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'eventapp:create_app()'
+
+# The whole suite on SQLite; with EVENTAPP_TEST_POSTGRES=1, again on a throwaway PostgreSQL.
+test: $(VENV)/.installed translations
+	bash scripts/test-deps.sh
+	$(MAKE) --no-print-directory test-suite
+	@if [ "$${EVENTAPP_TEST_POSTGRES:-0}" = "1" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-suite:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	bash scripts/with-postgres.sh $(MAKE) --no-print-directory test-suite
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""eventapp: network days and small conferences, from registration to proceedings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from eventapp.config import configure
+from eventapp.extensions import babel, csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=instance_path,
+        instance_relative_config=True,
+    )
+    configure(app, overrides)
+
+    from eventapp import i18n, models  # noqa: F401  (models: the schema Alembic compares)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from eventapp.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    from eventapp import errors
+
+    errors.init_app(app)
+    from eventapp.cli import register_commands
+
+    register_commands(app)
+    return app

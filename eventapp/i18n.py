@@ -1,0 +1,47 @@
+"""Language choice and locale-aware formatting of dates and times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date, format_time
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def long_date(instant: datetime, tz: str) -> str:
+    """The date written out in the current language, e.g. « mardi 1 décembre 2015 »."""
+    from zoneinfo import ZoneInfo
+
+    local = instant.astimezone(ZoneInfo(tz))
+    return format_date(local.date(), format="full", locale=str(get_locale()))
+
+
+def clock_time(instant: datetime, tz: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = instant.astimezone(ZoneInfo(tz))
+    return format_time(local.time(), format="HH:mm", locale=str(get_locale()))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        long_date=long_date,
+        clock_time=clock_time,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_locale=lambda: str(get_locale()),
+    )
+    from eventapp.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown

@@ -1,0 +1,197 @@
+"""The event aggregate: an event, its rooms, themes, programme items and their speakers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, utcnow
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class ItemKind(enum.StrEnum):
+    PLENARY = "plenary"
+    WORKSHOP = "workshop"
+    BREAK = "break"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native ENUM type) so SQLite and PostgreSQL migrate alike.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    subtitle: Mapped[str] = mapped_column(String(300), default="")
+    organising_body: Mapped[str] = mapped_column(String(200), default="")
+    project: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
+    venue_name: Mapped[str] = mapped_column(String(200), default="")
+    venue_address: Mapped[str] = mapped_column(String(300), default="")
+    introduction_md: Mapped[str] = mapped_column(Text, default="")
+    closing_md: Mapped[str] = mapped_column(Text, default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    capacity: Mapped[int | None]
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[EventStatus] = mapped_column(
+        _enum(EventStatus, "event_status"), default=EventStatus.DRAFT
+    )
+    proceedings_published: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Room.position"
+    )
+    themes: Mapped[list[Theme]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Theme.number"
+    )
+    items: Mapped[list[ProgrammeItem]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="(ProgrammeItem.starts_at, ProgrammeItem.room_id, ProgrammeItem.id)",
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
+    def local(self, instant: datetime) -> datetime:
+        """The instant as wall-clock time where the event takes place."""
+        return instant.astimezone(self.tz)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class Room(db.Model):
+    __tablename__ = "room"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="rooms")
+
+
+class Theme(db.Model):
+    __tablename__ = "theme"
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    description_md: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="themes")
+
+
+class Speaker(db.Model):
+    """A person who speaks; kept across events so organisers find them again by name."""
+
+    __tablename__ = "speaker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str] = mapped_column(String(300), default="")
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+
+    @property
+    def byline(self) -> str:
+        """ "Name, role, organisation", leaving out the parts that are empty."""
+        return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
+
+
+class ProgrammeItem(db.Model):
+    """One scheduled thing of an event: a plenary talk, a workshop or a break."""
+
+    __tablename__ = "programme_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="RESTRICT"))
+    capacity: Mapped[int | None]
+    # What the programme announces beforehand, and what the compte-rendu reports afterwards.
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    summary_md: Mapped[str] = mapped_column(Text, default="")
+    # Grows with every change a calendar client must see (time, place, title, speakers).
+    sequence: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="items")
+    room: Mapped[Room | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    speaker_links: Mapped[list[ItemSpeaker]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemSpeaker.position"
+    )
+
+    @property
+    def speakers(self) -> list[Speaker]:
+        return [link.speaker for link in self.speaker_links]
+
+    def overlaps(self, other: ProgrammeItem) -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+    def __repr__(self) -> str:
+        return f"<ProgrammeItem {self.id} {self.kind} {self.title!r}>"
+
+
+class ItemSpeaker(db.Model):
+    """A speaker of an item, in order; ``credit`` is how the compte-rendu names them.
+
+    Left empty, the credit is the speaker's byline. Speakers of one item who share the
+    same credit text are named together on one line (as "X, role, Y, role, organisation").
+    """
+
+    __tablename__ = "item_speaker"
+    __table_args__ = (UniqueConstraint("item_id", "speaker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_item.id", ondelete="CASCADE"), index=True
+    )
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speaker.id", ondelete="RESTRICT"))
+    position: Mapped[int] = mapped_column(default=0)
+    credit: Mapped[str] = mapped_column(String(500), default="")
+
+    item: Mapped[ProgrammeItem] = relationship(back_populates="speaker_links")
+    speaker: Mapped[Speaker] = relationship(lazy="joined")

@@ -1,0 +1,112 @@
+"""Reading an event's programme: queries and its shape in days and parallel blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventapp.extensions import db
+from eventapp.models import Event, EventStatus, ItemKind, ItemSpeaker, ProgrammeItem, Speaker
+
+
+@dataclass
+class Block:
+    """Items that overlap in time: a plenary alone, or a round of parallel workshops."""
+
+    items: list[ProgrammeItem] = field(default_factory=list)
+
+    @property
+    def starts_at(self) -> datetime:
+        return min(item.starts_at for item in self.items)
+
+    @property
+    def ends_at(self) -> datetime:
+        return max(item.ends_at for item in self.items)
+
+    @property
+    def is_parallel(self) -> bool:
+        return len(self.items) > 1
+
+    @property
+    def workshops(self) -> list[ProgrammeItem]:
+        return [item for item in self.items if item.kind == ItemKind.WORKSHOP]
+
+
+@dataclass
+class Day:
+    date: date
+    blocks: list[Block]
+
+
+def parallel_blocks(items: list[ProgrammeItem]) -> list[Block]:
+    """Groups items into blocks of overlapping times, in time order.
+
+    Two items belong to one block when a chain of overlaps joins them; a block's items
+    are ordered by room so that the rooms line up from one round to the next.
+    """
+    blocks: list[Block] = []
+    current_end: datetime | None = None
+    for item in sorted(items, key=lambda i: (i.starts_at, i.ends_at, i.id or 0)):
+        if current_end is None or item.starts_at >= current_end:
+            blocks.append(Block())
+            current_end = item.ends_at
+        else:
+            current_end = max(current_end, item.ends_at)
+        blocks[-1].items.append(item)
+    for block in blocks:
+        block.items.sort(key=lambda i: (i.room.position if i.room else 0, i.room_id or 0, i.id))
+    return blocks
+
+
+def programme_days(event: Event, items: list[ProgrammeItem] | None = None) -> list[Day]:
+    live = [item for item in (items if items is not None else event.items) if not item.cancelled_at]
+    days: dict[date, list[Block]] = {}
+    for block in parallel_blocks(live):
+        days.setdefault(event.local(block.starts_at).date(), []).append(block)
+    return [Day(day, blocks) for day, blocks in sorted(days.items())]
+
+
+def choice_blocks(event: Event) -> list[Block]:
+    """The blocks in which a participant picks one workshop (the rounds)."""
+    live = [item for item in event.items if not item.cancelled_at]
+    return [block for block in parallel_blocks(live) if block.workshops]
+
+
+def _with_programme(statement):
+    return statement.options(
+        selectinload(Event.rooms),
+        selectinload(Event.themes),
+        selectinload(Event.items).options(
+            selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker),
+        ),
+    )
+
+
+def published_event(slug: str) -> Event | None:
+    """The published event with this slug, its programme loaded in a fixed number of queries."""
+    statement = select(Event).where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
+    return db.session.scalars(_with_programme(statement)).first()
+
+
+def event_by_slug(slug: str) -> Event | None:
+    statement = select(Event).where(Event.slug == slug)
+    return db.session.scalars(_with_programme(statement)).first()
+
+
+def published_events() -> list[Event]:
+    statement = select(Event).where(Event.status == EventStatus.PUBLISHED).order_by(Event.starts_at)
+    return list(db.session.scalars(statement))
+
+
+def event_speakers(event: Event) -> list[tuple[Speaker, list[ProgrammeItem]]]:
+    """Each speaker of the event with the items they speak in, in order of first appearance."""
+    by_speaker: dict[int, tuple[Speaker, list[ProgrammeItem]]] = {}
+    for item in event.items:
+        if item.cancelled_at:
+            continue
+        for speaker in item.speakers:
+            by_speaker.setdefault(speaker.id, (speaker, []))[1].append(item)
+    return sorted(by_speaker.values(), key=lambda pair: pair[0].name.casefold())

@@ -1,0 +1,7 @@
+"""Public blueprint: the events list, event pages and participant self-service."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from eventapp.public import views  # noqa: E402, F401

@@ -1,0 +1,76 @@
+"""Public pages. Each view reads the request, asks the domain, renders."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+
+from eventapp.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from eventapp.models.types import utcnow
+from eventapp.programme import event_speakers, programme_days, published_event, published_events
+from eventapp.public import bp
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(choices=list(LANGUAGE_NAMES))
+    next = HiddenField()
+
+
+@bp.app_context_processor
+def language_switch() -> dict:
+    return {"language_form": LanguageForm(next=request.full_path.rstrip("?"))}
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    events = published_events()
+    upcoming = [event for event in events if event.ends_at >= now]
+    past = sorted((event for event in events if event.ends_at < now), key=lambda e: e.starts_at)
+    return render_template("public/index.html", upcoming=upcoming, past=past[::-1])
+
+
+def _event_or_404(slug: str):
+    event = published_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/events/<slug>/")
+def event_page(slug: str):
+    event = _event_or_404(slug)
+    return render_template(
+        "public/event.html",
+        event=event,
+        days=programme_days(event),
+        speakers=event_speakers(event),
+    )
+
+
+@bp.get("/events/<slug>/speakers")
+def speakers_page(slug: str):
+    event = _event_or_404(slug)
+    return render_template("public/speakers.html", event=event, speakers=event_speakers(event))
+
+
+@bp.post("/language")
+def choose_language():
+    form = LanguageForm()
+    target = form.next.data or "/"
+    # Only paths on this site: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    if not form.validate():
+        abort(400)
+    response = redirect(target, code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        form.lang.data,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    return response
