@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -138,8 +139,11 @@ class ProgrammeItem(db.Model):
     """One scheduled thing of an event: a plenary talk, a workshop or a break."""
 
     __tablename__ = "programme_item"
+    __table_args__ = (UniqueConstraint("event_id", "guid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable identity across exports and imports (frab/pretalx schedules match items on it).
+    guid: Mapped[str] = mapped_column(String(64), default=lambda: str(uuid.uuid4()))
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
     title: Mapped[str] = mapped_column(String(300))

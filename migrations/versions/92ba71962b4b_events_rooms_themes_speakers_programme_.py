@@ -82,6 +82,7 @@ def upgrade():
 
     op.create_table('programme_item',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('guid', sa.String(length=64), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('plenary', 'workshop', 'break', name='item_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -99,6 +100,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_programme_item_event_id_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_programme_item_room_id_room'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], name=op.f('fk_programme_item_theme_id_theme'), ondelete='RESTRICT'),
+    sa.UniqueConstraint('event_id', 'guid', name=op.f('uq_programme_item_event_id')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_item'))
     )
     with op.batch_alter_table('programme_item', schema=None) as batch_op:
