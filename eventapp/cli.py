@@ -20,7 +20,10 @@ def _create_app() -> Flask:
 
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
+    from eventapp.interop.cli import import_command
+
     app.cli.add_command(demo_command)
+    app.cli.add_command(import_command)
 
 
 @click.command("demo")

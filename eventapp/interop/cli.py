@@ -1,0 +1,55 @@
+"""`eventapp import FILE`: a schedule.xml or schedule.json from pretalx, frab or eventapp."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from eventapp.interop.c3voc_json import from_json
+from eventapp.interop.frab_xml import from_xml
+from eventapp.interop.importer import import_schedule
+from eventapp.interop.schedule import ScheduleError
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+def read_schedule(data: bytes, timezone: str):
+    """Parses either format, told apart by the first character that is not blank."""
+    if data.lstrip()[:1] == b"<":
+        return from_xml(data, timezone)
+    return from_json(data, timezone)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timezone",
+    default="Europe/Brussels",
+    show_default=True,
+    help="Time zone of times written without an offset.",
+)
+def import_command(file: Path, timezone: str) -> None:
+    """Import a schedule.xml or schedule.json; importing again updates (items match on guid)."""
+    try:
+        size = file.stat().st_size
+    except OSError as error:
+        raise click.ClickException(f"cannot read {file}: {error.strerror}") from error
+    limit = current_app.config.get("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
+    if size > limit:
+        raise click.ClickException(
+            f"{file} is {size // (1024 * 1024)} MB; the limit is {limit // (1024 * 1024)} MB"
+        )
+    try:
+        schedule, refused = read_schedule(file.read_bytes(), timezone)
+        with click.progressbar(
+            length=len(schedule.items), label="Importing", file=sys.stderr
+        ) as bar:
+            report = import_schedule(schedule, refused, progress=lambda _row: bar.update(1))
+    except ScheduleError as error:
+        raise click.ClickException(f"{file}: {error}") from error
+    click.echo(report.summary())
+    for reason in report.refused:
+        click.echo(f"  refused: {reason}")

@@ -1,0 +1,181 @@
+"""Turning a schedule from another tool into an eventapp event, or updating it again."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.interop.schedule import Schedule, ScheduleError, ScheduleItem, kind_from_type, slugify
+from eventapp.models import Event, EventStatus, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
+from eventapp.models.types import utcnow
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+@dataclass
+class ImportReport:
+    event_slug: str = ""
+    event_created: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: list[str] = field(default_factory=list)
+    not_in_file: int = 0
+
+    def summary(self) -> str:
+        what = "created" if self.event_created else "updated"
+        line = (
+            f"Event {self.event_slug!r} {what}: {self.created} items created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.refused)} refused"
+        )
+        if self.not_in_file:
+            line += f", {self.not_in_file} not in the file (left as they were)"
+        return line + "."
+
+
+def import_schedule(
+    schedule: Schedule,
+    refused: Iterable[str] = (),
+    progress: Callable[[ScheduleItem], None] | None = None,
+) -> ImportReport:
+    """Creates or updates the event whose slug is the schedule's acronym; items match on guid.
+
+    Everything happens in one transaction: a file that fails half-way stores nothing.
+    """
+    slug = schedule.acronym if SLUG_PATTERN.match(schedule.acronym) else slugify(schedule.acronym)
+    if not slug:
+        raise ScheduleError(f"the acronym {schedule.acronym!r} cannot be made into a slug")
+    report = ImportReport(event_slug=slug, refused=list(refused))
+    event = db.session.scalars(select(Event).where(Event.slug == slug)).first()
+    if event is None:
+        event = _new_event(schedule, slug)
+        report.event_created = True
+    else:
+        event.title = schedule.title[:200]
+    rooms = {room.name: room for room in event.rooms}
+    themes = {theme.title: theme for theme in event.themes}
+    items = {item.guid: item for item in event.items}
+    speakers: dict[str, Speaker] = {}
+    seen: set[str] = set()
+
+    for row in schedule.items:
+        if progress:
+            progress(row)
+        if row.guid in seen:
+            report.refused.append(f"{row.title}: guid {row.guid} appears twice in the file")
+            continue
+        seen.add(row.guid)
+        room = _room(event, rooms, row.room)
+        theme = _theme(event, themes, row.track)
+        names = [name[:200] for name in row.persons]
+        item = items.get(row.guid)
+        if item is None:
+            item = ProgrammeItem(guid=row.guid)
+            event.items.append(item)
+            report.created += 1
+        elif _same(item, row, room, theme, names):
+            report.unchanged += 1
+            continue
+        else:
+            report.updated += 1
+            if _moved(item, row, room, names):
+                item.sequence += 1
+        item.kind = kind_from_type(row.kind)
+        item.title = row.title[:300]
+        item.starts_at = row.start
+        item.ends_at = row.end
+        item.room = room
+        item.theme = theme
+        item.description_md = row.abstract
+        if [link.speaker.name for link in item.speaker_links] != names:
+            item.speaker_links = [
+                ItemSpeaker(speaker=_speaker(speakers, name), position=position)
+                for position, name in enumerate(names)
+            ]
+    report.not_in_file = len(set(items) - seen)
+    _stretch_event(event)
+    db.session.commit()
+    return report
+
+
+def _new_event(schedule: Schedule, slug: str) -> Event:
+    event = Event(
+        slug=slug,
+        title=schedule.title[:200],
+        timezone=schedule.timezone,
+        starts_at=datetime.combine(schedule.start, time(9), _tz(schedule.timezone)),
+        ends_at=datetime.combine(schedule.end, time(17), _tz(schedule.timezone)),
+        status=EventStatus.DRAFT,
+        language=next((i.language[:2] for i in schedule.items if i.language), "fr"),
+    )
+    db.session.add(event)
+    return event
+
+
+def _tz(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _stretch_event(event: Event) -> None:
+    """Makes the event's span cover its programme."""
+    live = [item for item in event.items if not item.cancelled_at]
+    if live:
+        event.starts_at = min(item.starts_at for item in live)
+        event.ends_at = max(item.ends_at for item in live)
+    event.updated_at = utcnow()
+
+
+def _room(event: Event, rooms: dict[str, Room], name: str) -> Room | None:
+    if not name:
+        return None
+    if name not in rooms:
+        rooms[name] = Room(name=name[:120], position=len(rooms))
+        event.rooms.append(rooms[name])
+    return rooms[name]
+
+
+def _theme(event: Event, themes: dict[str, Theme], title: str) -> Theme | None:
+    if not title:
+        return None
+    if title not in themes:
+        number = max((theme.number for theme in themes.values()), default=0) + 1
+        themes[title] = Theme(number=number, title=title[:300])
+        event.themes.append(themes[title])
+    return themes[title]
+
+
+def _speaker(cache: dict[str, Speaker], name: str) -> Speaker:
+    """Speakers are kept across events: the same name finds the same person again."""
+    if name not in cache:
+        found = db.session.scalars(select(Speaker).where(Speaker.name == name)).first()
+        cache[name] = found or Speaker(name=name)
+    return cache[name]
+
+
+def _moved(item: ProgrammeItem, row: ScheduleItem, room: Room | None, names: list[str]) -> bool:
+    """A change a calendar client must see (time, place, title, speakers)."""
+    return (
+        item.starts_at != row.start
+        or item.ends_at != row.end
+        or item.room is not room
+        or item.title != row.title[:300]
+        or [link.speaker.name for link in item.speaker_links] != names
+    )
+
+
+def _same(
+    item: ProgrammeItem, row: ScheduleItem, room: Room | None, theme: Theme | None, names
+) -> bool:
+    return (
+        not _moved(item, row, room, names)
+        and item.theme is theme
+        and item.kind == kind_from_type(row.kind)
+        and item.description_md == row.abstract
+    )

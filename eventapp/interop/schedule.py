@@ -1,0 +1,117 @@
+"""A programme as the schedule formats see it, independent of XML or JSON."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from eventapp.models import Event, ItemKind
+
+
+class ScheduleError(ValueError):
+    """A schedule file that cannot be read at all; the message says why, in one line."""
+
+
+@dataclass
+class ScheduleItem:
+    guid: str
+    id: int
+    title: str
+    kind: str
+    start: datetime  # aware
+    end: datetime  # aware
+    room: str = ""
+    track: str = ""
+    persons: list[str] = field(default_factory=list)
+    abstract: str = ""
+    description: str = ""
+    language: str = ""
+    slug: str = ""
+    subtitle: str = ""
+    url: str = ""
+
+
+@dataclass
+class Schedule:
+    acronym: str
+    title: str
+    timezone: str
+    start: date
+    end: date
+    items: list[ScheduleItem] = field(default_factory=list)
+    rooms: list[str] = field(default_factory=list)
+    base_url: str = ""
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
+
+
+def kind_from_type(type_name: str) -> ItemKind:
+    """Maps a submission type of another tool ("Talk", "Workshop", "Pause"…) to our kinds."""
+    lowered = type_name.casefold()
+    if any(word in lowered for word in ("workshop", "atelier", "werkwinkel", "breakout")):
+        return ItemKind.WORKSHOP
+    if any(word in lowered for word in ("break", "pause", "lunch", "déjeuner", "café", "coffee")):
+        return ItemKind.BREAK
+    return ItemKind.PLENARY
+
+
+def schedule_of(event: Event, base_url: str) -> Schedule:
+    """The event's live programme (cancelled items left out) as a Schedule."""
+    tz = event.tz
+    items = sorted(
+        (item for item in event.items if not item.cancelled_at),
+        key=lambda i: (i.starts_at, i.room.position if i.room else -1, i.id),
+    )
+    event_url = f"{base_url}/events/{event.slug}/"
+    rows = [
+        ScheduleItem(
+            guid=item.guid,
+            id=item.id,
+            title=item.title,
+            kind=item.kind.value,
+            start=item.starts_at.astimezone(tz),
+            end=item.ends_at.astimezone(tz),
+            room=item.room.name if item.room else "",
+            track=item.theme.title if item.theme else "",
+            persons=[speaker.name for speaker in item.speakers],
+            abstract=item.description_md,
+            language=event.language,
+            slug=f"{event.slug}-{item.id}-{slugify(item.title)}",
+            url=f"{event_url}#item-{item.id}",
+        )
+        for item in items
+    ]
+    used_rooms = {row.room for row in rows}
+    return Schedule(
+        acronym=event.slug,
+        title=event.title,
+        timezone=event.timezone,
+        start=event.starts_at.astimezone(tz).date(),
+        end=event.ends_at.astimezone(tz).date(),
+        items=rows,
+        rooms=[room.name for room in event.rooms if room.name in used_rooms]
+        + ([""] if "" in used_rooms else []),
+        base_url=event_url,
+    )
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_duration(text: str) -> timedelta:
+    """ "01:30" or "01:30:00" (frab), also "1:30"; refuses anything else."""
+    match = re.fullmatch(r"\s*(\d{1,3}):(\d{2})(?::(\d{2}))?\s*", text or "")
+    if not match:
+        raise ValueError(f"duration {text!r} is not HH:MM")
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
