@@ -35,6 +35,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from eventapp.interop.views import bp as interop_bp
 
     app.register_blueprint(interop_bp)
+    from eventapp import api
+
+    api.init_app(app)
     from eventapp import errors
 
     errors.init_app(app)

@@ -1,7 +1,36 @@
-"""Error pages in the site's style."""
+"""Error answers: pages in the site's style, RFC 9457 problem documents under /api/."""
 
-from flask import Flask, render_template
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from eventapp.api import API_PREFIX
+
+
+def problem(error: HTTPException) -> Response:
+    """An application/problem+json answer; field errors from webargs go under "errors"."""
+    body: dict = {
+        "type": "about:blank",
+        "title": error.name,
+        "status": error.code,
+        "detail": error.description,
+    }
+    data = getattr(error, "data", None) or {}
+    if "message" in data:
+        body["detail"] = data["message"]
+    errors = data.get("errors") or data.get("messages")
+    if errors:
+        # webargs nests messages by location (json, query…); a client wants the fields.
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "headers"}:
+            errors = {k: v for location in errors.values() for k, v in location.items()}
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = error.code or 500
+    response.mimetype = "application/problem+json"
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -9,4 +38,6 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if request.path.startswith(API_PREFIX + "/"):
+            return problem(error)
         return render_template("errors/error.html", error=error), error.code

@@ -1,0 +1,63 @@
+"""The JSON API under /api/v1/, documented by the OpenAPI document its code produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+
+API_PREFIX = "/api/v1"
+
+
+class EventappApi(Api):
+    def _register_error_handlers(self) -> None:
+        # eventapp.errors answers both: problem documents under /api/, pages elsewhere.
+        pass
+
+    def _register_pagination_header(self) -> None:
+        # An HTTP header is a string: say so, and describe the JSON it carries.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, a JSON object: total, total_pages, "
+                "first_page, last_page, page, previous_page, next_page",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
+
+api = EventappApi()
+
+
+def init_app(app: Flask) -> None:
+    import swagger_ui_bundle
+
+    app.config.update(
+        API_TITLE="eventapp",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served by the app itself from the swagger-ui-bundle package: no CDN.
+        OPENAPI_SWAGGER_UI_URL=f"{API_PREFIX}/docs/assets/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "Read the programmes of published events. Times are ISO 8601 with the "
+                    "offset of the event's time zone. Errors are RFC 9457 problem documents."
+                )
+            }
+        },
+    )
+    api.init_app(app)
+    from eventapp.api.public import blp as public_blp
+
+    api.register_blueprint(public_blp, url_prefix=API_PREFIX)
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @app.get(f"{API_PREFIX}/docs/assets/<path:filename>")
+    def api_docs_assets(filename: str):
+        return send_from_directory(assets, filename, max_age=86400)

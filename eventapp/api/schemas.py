@@ -1,0 +1,75 @@
+"""What the API shows of events, programme items, rooms, themes and speakers."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class SpeakerSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    role = ma.fields.String()
+    organisation = ma.fields.String()
+
+
+class RoomSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    capacity = ma.fields.Integer(allow_none=True)
+
+
+class ThemeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.Integer()
+    title = ma.fields.String()
+    description_md = ma.fields.String()
+
+
+class ItemSchema(ma.Schema):
+    id = ma.fields.Integer()
+    guid = ma.fields.String()
+    kind = ma.fields.String(metadata={"enum": ["plenary", "workshop", "break"]})
+    title = ma.fields.String()
+    start = ma.fields.DateTime(format="iso")
+    end = ma.fields.DateTime(format="iso")
+    room_id = ma.fields.Integer(allow_none=True)
+    room = ma.fields.String(allow_none=True)
+    theme_id = ma.fields.Integer(allow_none=True)
+    capacity = ma.fields.Integer(allow_none=True)
+    description_md = ma.fields.String()
+    speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema))
+    block = ma.fields.Integer(metadata={"description": "Index of the parallel block (round)"})
+
+
+class EventSummarySchema(ma.Schema):
+    slug = ma.fields.String()
+    title = ma.fields.String()
+    subtitle = ma.fields.String()
+    organising_body = ma.fields.String()
+    project = ma.fields.String()
+    start = ma.fields.DateTime(format="iso")
+    end = ma.fields.DateTime(format="iso")
+    timezone = ma.fields.String()
+    language = ma.fields.String()
+    venue_name = ma.fields.String()
+    venue_address = ma.fields.String()
+    url = ma.fields.Url()
+
+
+class EventSchema(EventSummarySchema):
+    introduction_md = ma.fields.String()
+    contact_email = ma.fields.String()
+    capacity = ma.fields.Integer(allow_none=True)
+    rooms = ma.fields.List(ma.fields.Nested(RoomSchema))
+    themes = ma.fields.List(ma.fields.Nested(ThemeSchema))
+    items = ma.fields.List(ma.fields.Nested(ItemSchema))
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(metadata={"description": "Messages per field"})
