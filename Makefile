@@ -28,7 +28,7 @@ run: $(VENV)/.installed translations
 
 serve: $(VENV)/.installed translations
 	$(BIN)/eventapp db upgrade
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'eventapp:create_app()'
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 # The whole suite on SQLite; with EVENTAPP_TEST_POSTGRES=1, again on a throwaway PostgreSQL.
 test: $(VENV)/.installed translations

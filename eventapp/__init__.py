@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from eventapp.config import configure
-from eventapp.extensions import babel, csrf, db, migrate
+from eventapp.extensions import babel, compress, csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,10 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from eventapp import api
 
     api.init_app(app)
-    from eventapp import errors
+    from eventapp import errors, static_files
+
+    static_files.init_app(app)
+    compress.init_app(app)
 
     errors.init_app(app)
     from eventapp.cli import register_commands

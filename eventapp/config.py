@@ -51,6 +51,20 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # gzip for text answers worth it; PDFs and images are compressed already.
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_MIN_SIZE=1024,
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "text/calendar",
+            "text/csv",
+            "application/javascript",
+            "text/javascript",
+            "application/json",
+            "application/xml",
+            "image/svg+xml",
+        ],
     )
     app.config.from_prefixed_env("EVENTAPP")
     if overrides:
