@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -18,6 +20,13 @@ _ALLOWED_TAGS = {
 def render_markdown(text: str | None) -> Markup:
     if not text:
         return Markup("")
+    return _render(text)
+
+
+# A pure function of the text: the same source always gives the same HTML, so repeated
+# descriptions (every page view of a programme) are rendered once per worker.
+@lru_cache(maxsize=4096)
+def _render(text: str) -> Markup:
     html = _parser.render(text)
     clean = nh3.clean(
         html,
