@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from eventapp.calendar.ics import programme_calendar
 from eventapp.programme import event_by_slug
@@ -20,6 +21,7 @@ from eventapp.programme import event_by_slug
     metavar="FILE.ics",
     help="Where to write the calendar ('-' for standard output).",
 )
+@with_appcontext
 def calendar_command(slug: str, output: str) -> None:
     """Write the whole programme of the event SLUG as iCalendar."""
     event = event_by_slug(slug)
