@@ -32,6 +32,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from eventapp.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from eventapp.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
     from eventapp.interop.views import bp as interop_bp
 
     app.register_blueprint(interop_bp)

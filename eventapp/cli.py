@@ -24,6 +24,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
+    from eventapp.calendar.commands import calendar_command
+
+    app.cli.add_command(calendar_command)
 
 
 @click.command("demo")

@@ -13,3 +13,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Mozilla's ical.js (Thunderbird's parser) reads the calendars in tests/test_calendar*.py;
+# pinned by tests/js/package-lock.json, installed once into tests/js/node_modules.
+js_dir="$(cd "$(dirname "$0")/../tests/js" && pwd)"
+if [ ! -f "$js_dir/node_modules/ical.js/package.json" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "test-deps: please install nodejs and npm (apt-get install -y nodejs npm)" >&2
+      exit 1
+    fi
+    echo "test-deps: installing nodejs and npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "test-deps: installing ical.js into tests/js/node_modules"
+  npm ci --prefix "$js_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi

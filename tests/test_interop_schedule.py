@@ -286,3 +286,19 @@ def test_json_import_of_another_timezone(ctx) -> None:
     item = db.session.scalars(select(ProgrammeItem)).one()
     assert item.starts_at.isoformat() == "2027-06-01T13:00:00+00:00"
     assert item.event.timezone == "America/Montreal"
+
+
+def test_reimport_with_speakers_reordered(ctx) -> None:
+    _import(PRETALX_LIKE)
+    zoe = '<person id="7">Zoë Van den Brande-Ćosić</person>'
+    jf = '<person id="8">Jean-François Lefèvre</person>'
+    gap = "\n          "
+    swapped = PRETALX_LIKE.replace(zoe + gap + jf, jf + gap + zoe)
+    assert swapped != PRETALX_LIKE
+    report = _import(swapped)
+    assert report.updated == 1
+    item = db.session.scalars(
+        select(ProgrammeItem).where(ProgrammeItem.guid == "c0ffee00-0000-4000-8000-000000000001")
+    ).one()
+    assert [s.name for s in item.speakers] == ["Jean-François Lefèvre", "Zoë Van den Brande-Ćosić"]
+    assert item.sequence == 1

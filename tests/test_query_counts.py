@@ -12,6 +12,7 @@ URLS = [
     "/events/{slug}/speakers",
     "/events/{slug}/schedule.xml",
     "/events/{slug}/schedule.json",
+    "/events/{slug}/calendar.ics",
     "/api/v1/events/{slug}",
 ]
 

@@ -63,40 +63,39 @@ def import_schedule(
     speakers: dict[str, Speaker] = {}
     seen: set[str] = set()
 
-    for row in schedule.items:
-        if progress:
-            progress(row)
-        if row.guid in seen:
-            report.refused.append(f"{row.title}: guid {row.guid} appears twice in the file")
-            continue
-        seen.add(row.guid)
-        room = _room(event, rooms, row.room)
-        theme = _theme(event, themes, row.track)
-        names = [name[:200] for name in row.persons]
-        item = items.get(row.guid)
-        if item is None:
-            item = ProgrammeItem(guid=row.guid)
-            event.items.append(item)
-            report.created += 1
-        elif _same(item, row, room, theme, names):
-            report.unchanged += 1
-            continue
-        else:
-            report.updated += 1
-            if _moved(item, row, room, names):
-                item.sequence += 1
-        item.kind = kind_from_type(row.kind)
-        item.title = row.title[:300]
-        item.starts_at = row.start
-        item.ends_at = row.end
-        item.room = room
-        item.theme = theme
-        item.description_md = row.abstract
-        if [link.speaker.name for link in item.speaker_links] != names:
-            item.speaker_links = [
-                ItemSpeaker(speaker=_speaker(speakers, name), position=position)
-                for position, name in enumerate(names)
-            ]
+    # One flush at the end: a new item is written with its speakers, not before them.
+    with db.session.no_autoflush:
+        for row in schedule.items:
+            if progress:
+                progress(row)
+            if row.guid in seen:
+                report.refused.append(f"{row.title}: guid {row.guid} appears twice in the file")
+                continue
+            seen.add(row.guid)
+            room = _room(event, rooms, row.room)
+            theme = _theme(event, themes, row.track)
+            names = [name[:200] for name in row.persons]
+            item = items.get(row.guid)
+            if item is None:
+                item = ProgrammeItem(guid=row.guid)
+                event.items.append(item)
+                report.created += 1
+            elif _same(item, row, room, theme, names):
+                report.unchanged += 1
+                continue
+            else:
+                # SEQUENCE grows by itself when time, place, title or speakers change
+                # (eventapp.calendar.changes watches every flush).
+                report.updated += 1
+            item.kind = kind_from_type(row.kind)
+            item.title = row.title[:300]
+            item.starts_at = row.start
+            item.ends_at = row.end
+            item.room = room
+            item.theme = theme
+            item.description_md = row.abstract
+            if [link.speaker.name for link in item.speaker_links] != names:
+                _set_speakers(item, [_speaker(speakers, name) for name in names])
     report.not_in_file = len(set(items) - seen)
     _stretch_event(event)
     db.session.commit()
@@ -151,6 +150,17 @@ def _theme(event: Event, themes: dict[str, Theme], title: str) -> Theme | None:
     return themes[title]
 
 
+def _set_speakers(item: ProgrammeItem, wanted: list[Speaker]) -> None:
+    """Keeps the links of speakers who stay (one link per speaker and item), in the new order."""
+    kept = {id(link.speaker): link for link in item.speaker_links}
+    links = []
+    for position, speaker in enumerate(dict.fromkeys(wanted)):
+        link = kept.get(id(speaker)) or ItemSpeaker(speaker=speaker)
+        link.position = position
+        links.append(link)
+    item.speaker_links = links
+
+
 def _speaker(cache: dict[str, Speaker], name: str) -> Speaker:
     """Speakers are kept across events: the same name finds the same person again."""
     if name not in cache:
@@ -159,22 +169,15 @@ def _speaker(cache: dict[str, Speaker], name: str) -> Speaker:
     return cache[name]
 
 
-def _moved(item: ProgrammeItem, row: ScheduleItem, room: Room | None, names: list[str]) -> bool:
-    """A change a calendar client must see (time, place, title, speakers)."""
-    return (
-        item.starts_at != row.start
-        or item.ends_at != row.end
-        or item.room is not room
-        or item.title != row.title[:300]
-        or [link.speaker.name for link in item.speaker_links] != names
-    )
-
-
 def _same(
     item: ProgrammeItem, row: ScheduleItem, room: Room | None, theme: Theme | None, names
 ) -> bool:
     return (
-        not _moved(item, row, room, names)
+        item.starts_at == row.start
+        and item.ends_at == row.end
+        and item.room is room
+        and item.title == row.title[:300]
+        and [link.speaker.name for link in item.speaker_links] == names
         and item.theme is theme
         and item.kind == kind_from_type(row.kind)
         and item.description_md == row.abstract

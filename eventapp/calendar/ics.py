@@ -1,0 +1,280 @@
+"""iCalendar (RFC 5545) and iTIP (RFC 5546) objects, as pure functions of the models.
+
+One component builder, :func:`item_vevent`, is composed into every calendar the app gives
+out: the whole programme, one item, a person's agenda and the invitations mailed to them.
+Nothing here reads the clock, the request or the database: the same programme gives the
+same bytes, so feeds can be compared, cached and answered with 304.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote, urlsplit
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from icalendar import Calendar, Timezone, vCalAddress, vDuration
+from icalendar import Event as VEvent
+
+from eventapp.models import Event, ItemKind, ProgrammeItem
+
+# How often a subscribed client should come back (RFC 7986 REFRESH-INTERVAL); the feeds
+# answer 304 when nothing changed, so asking often costs little.
+REFRESH_INTERVAL = timedelta(hours=1)
+
+
+class Method(enum.StrEnum):
+    """The iTIP methods the app sends: an invitation (or its update) and a cancellation."""
+
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """The participant an agenda or an invitation is made for."""
+
+    name: str
+    email: str
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).hostname or "localhost"
+
+
+def item_uid(item: ProgrammeItem, base_url: str) -> str:
+    """The item's UID: its database id and the site's host, so the same on every rebuild."""
+    return f"programme-item-{item.id}@{_host(base_url)}"
+
+
+def event_url(event: Event, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/events/{quote(event.slug)}/"
+
+
+def item_url(event: Event, item: ProgrammeItem, base_url: str) -> str:
+    return f"{event_url(event, base_url)}#item-{item.id}"
+
+
+def item_location(event: Event, item: ProgrammeItem) -> str:
+    """Room, venue and its address, leaving out what is empty."""
+    parts = (item.room.name if item.room else "", event.venue_name, event.venue_address)
+    seen: list[str] = []
+    for part in (p.strip() for p in parts):
+        if part and part not in seen:
+            seen.append(part)
+    return ", ".join(seen)
+
+
+def theme_label(item: ProgrammeItem) -> str:
+    """The theme as the programme page names it (« Thème 2 : … »), or an empty string."""
+    theme = item.theme
+    if theme is None:
+        return ""
+    if theme.title == item.title:
+        return _("Thème %(number)s", number=theme.number)
+    return _("Thème %(number)s : %(title)s", number=theme.number, title=theme.title)
+
+
+def item_description(event: Event, item: ProgrammeItem, base_url: str) -> str:
+    """Theme, what the item is about, its speakers ("Name, role, organisation") and its link."""
+    paragraphs = [theme_label(item), item.description_md.strip()]
+    if item.speakers:
+        bylines = "\n".join(speaker.byline for speaker in item.speakers)
+        paragraphs.append(f"{_('Intervenant(s)')} :\n{bylines}")
+    paragraphs.append(item_url(event, item, base_url))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(microsecond=0)
+
+
+def item_vevent(
+    event: Event,
+    item: ProgrammeItem,
+    base_url: str,
+    *,
+    cancelled: bool = False,
+    stamp: datetime | None = None,
+) -> VEvent:
+    """The VEVENT of one programme item, in the event's own timezone.
+
+    ``cancelled`` marks it cancelled even when the item itself still takes place (the
+    person's registration was cancelled, or the item left their agenda). ``stamp`` is the
+    DTSTAMP; it defaults to the item's last change so that feeds do not depend on the clock.
+    """
+    tz = event.tz
+    last_change = _utc(item.updated_at)
+    component = VEvent.new(
+        uid=item_uid(item, base_url),
+        stamp=_utc(stamp) if stamp is not None else last_change,
+        created=_utc(item.created_at),
+        last_modified=last_change,
+        sequence=item.sequence,
+        start=item.starts_at.astimezone(tz).replace(microsecond=0),
+        end=item.ends_at.astimezone(tz).replace(microsecond=0),
+        summary=item.title,
+        location=item_location(event, item) or None,
+        description=item_description(event, item, base_url),
+        url=item_url(event, item, base_url),
+        categories=[item.theme.title] if item.theme else (),
+        status="CANCELLED" if cancelled or item.cancelled_at else "CONFIRMED",
+        transparency="TRANSPARENT" if item.kind == ItemKind.BREAK else "OPAQUE",
+    )
+    return component
+
+
+def _timezone(event: Event, items: list[ProgrammeItem]) -> Timezone:
+    """The VTIMEZONE of the event's zone, from the zoneinfo database.
+
+    It spans the same years whatever the event (1970 to 2038, widened if the event falls
+    outside): clients that keep the first VTIMEZONE they meet for a TZID (vobject does)
+    then place every later calendar's times right too, across every daylight-saving
+    change. The span depends on the event only, so the same input gives the same bytes.
+    """
+    instants = [event.starts_at, event.ends_at]
+    instants += [instant for item in items for instant in (item.starts_at, item.ends_at)]
+    years = [instant.astimezone(event.tz).year for instant in instants]
+    first = min(Timezone.DEFAULT_FIRST_DATE, date(min(years) - 1, 1, 1))
+    last = max(Timezone.DEFAULT_LAST_DATE, date(max(years) + 2, 1, 1))
+    timezone = Timezone.from_tzinfo(event.tz, tzid=event.timezone, first_date=first, last_date=last)
+    for observance in timezone.subcomponents:
+        # One date per RDATE line: ical.js (Thunderbird) reads only the first of a list.
+        listed = observance.pop("RDATE", None)
+        for dates in listed if isinstance(listed, list) else [listed] if listed else []:
+            for onset in dates.dts:
+                observance.add("RDATE", onset.dt)
+    return timezone
+
+
+def _ordered(items: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
+    return sorted(items, key=lambda item: (item.starts_at, item.ends_at, item.id))
+
+
+def _calendar(
+    event: Event,
+    name: str,
+    components: list[VEvent],
+    items: list[ProgrammeItem],
+    *,
+    method: Method | None = None,
+) -> bytes:
+    calendar = Calendar()
+    calendar.add("PRODID", f"-//eventapp//eventapp//{event.language.upper()}")
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    if method is not None:
+        calendar.add("METHOD", method.value)
+    calendar.calendar_name = name
+    calendar.add("X-WR-TIMEZONE", event.timezone)
+    if method is None:
+        # A feed to subscribe to: tell clients how often to look again.
+        calendar.refresh_interval = REFRESH_INTERVAL
+        calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
+    if components:
+        calendar.add_component(_timezone(event, items))
+    for component in components:
+        calendar.add_component(component)
+    return calendar.to_ical()
+
+
+def programme_calendar(event: Event, base_url: str) -> bytes:
+    """The whole programme, cancelled items included (marked CANCELLED)."""
+    with force_locale(event.language):
+        items = _ordered(event.items)
+        components = [item_vevent(event, item, base_url) for item in items]
+        return _calendar(event, event.title, components, items)
+
+
+def item_calendar(event: Event, item: ProgrammeItem, base_url: str) -> bytes:
+    """One item alone, for an "add to my calendar" link."""
+    with force_locale(event.language):
+        components = [item_vevent(event, item, base_url)]
+        return _calendar(event, f"{item.title} — {event.title}", components, [item])
+
+
+def agenda_items(event: Event, chosen_workshops: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
+    """What a participant attends: every plenary and break, and their chosen workshops only."""
+    chosen = {item.id for item in chosen_workshops}
+    return _ordered(
+        item for item in event.items if item.kind != ItemKind.WORKSHOP or item.id in chosen
+    )
+
+
+def personal_calendar(
+    event: Event,
+    chosen_workshops: Iterable[ProgrammeItem],
+    *,
+    registration_cancelled: bool,
+    attendee: Attendee,
+    base_url: str,
+) -> bytes:
+    """A participant's own agenda (their feed). When their registration is cancelled the
+    feed stays, with every item CANCELLED, so that subscribed clients remove them.
+
+    It names the person in its title only: no other participant's data, no scheduling
+    properties (those belong to the invitations mailed with :func:`invitation`).
+    """
+    with force_locale(event.language):
+        items = agenda_items(event, chosen_workshops)
+        components = [
+            item_vevent(event, item, base_url, cancelled=registration_cancelled) for item in items
+        ]
+        return _calendar(event, f"{event.title} — {attendee.name}", components, items)
+
+
+def _mailto(email: str) -> str:
+    return f"mailto:{email}"
+
+
+def invitation(
+    event: Event,
+    items: Iterable[ProgrammeItem],
+    *,
+    method: Method,
+    attendee: Attendee,
+    base_url: str,
+    stamp: datetime,
+    organizer_email: str | None = None,
+) -> bytes:
+    """An iTIP message for one participant about these items (RFC 5546).
+
+    REQUEST invites them (or updates their copy: same UID, the item's SEQUENCE); CANCEL
+    removes the items from their calendar. ORGANIZER is the event's contact address,
+    ATTENDEE the participant, already accepted (they registered), so clients add the items
+    without asking for a reply. ``stamp`` is the message's DTSTAMP, the time the mail is
+    made: of two messages with the same SEQUENCE, clients keep the later one.
+
+    Outlook reads only the first VEVENT of an invitation: to reach it, call this once per
+    item and attach each result.
+    """
+    organizer = organizer_email or event.contact_email
+    if not organizer:
+        raise ValueError(f"event {event.slug!r} has no contact address to send invitations from")
+    with force_locale(event.language):
+        chosen = _ordered(items)
+        components = []
+        for item in chosen:
+            component = item_vevent(
+                event, item, base_url, cancelled=method == Method.CANCEL, stamp=stamp
+            )
+            sender = vCalAddress(_mailto(organizer))
+            sender.params["CN"] = event.organising_body or event.title
+            component.add("ORGANIZER", sender)
+            guest = vCalAddress(_mailto(attendee.email))
+            guest.params["CN"] = attendee.name
+            guest.params["ROLE"] = "REQ-PARTICIPANT"
+            guest.params["CUTYPE"] = "INDIVIDUAL"
+            guest.params["PARTSTAT"] = "ACCEPTED"
+            guest.params["RSVP"] = "FALSE"
+            component.add("ATTENDEE", guest)
+            components.append(component)
+        return _calendar(event, event.title, components, chosen, method=method)
+
+
+def calendar_last_modified(event: Event, items: Iterable[ProgrammeItem]) -> datetime:
+    """The latest change of the event or of these items (for HTTP Last-Modified)."""
+    return max([_utc(event.updated_at)] + [_utc(item.updated_at) for item in items])
