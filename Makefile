@@ -44,6 +44,10 @@ test-suite:
 test-postgres:
 	bash scripts/with-postgres.sh $(MAKE) --no-print-directory test-suite
 
+# Benchmarks: not part of `make test`; prints one table (see bench/run.py).
+bench: $(VENV)/.installed translations
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
