@@ -1,0 +1,1 @@
+"""The compte-rendu (proceedings) of an event: assembly (HTML), rendering (PDF), cache."""
