@@ -32,6 +32,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from eventapp.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from eventapp.proceedings.views import bp as proceedings_bp
+
+    app.register_blueprint(proceedings_bp)
     from eventapp import errors
 
     errors.init_app(app)
