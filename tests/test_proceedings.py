@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DIR
 from flask import Flask
 from flask_babel import force_locale, gettext
 from PIL import Image
@@ -23,6 +22,7 @@ from eventapp.proceedings import proceedings_file
 from eventapp.programme import event_by_slug
 
 SEED_NAME = "compte-rendu-journee-reseau-2015-12-01.md"
+SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed"
 PACKAGE_SEED = Path(__file__).resolve().parent.parent / "eventapp" / "demo" / SEED_NAME
 
 
