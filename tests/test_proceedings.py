@@ -265,3 +265,36 @@ def test_labels_and_date_in_the_events_language(app: Flask, demo: str) -> None:
     assert '<html lang="nl">' in html
     assert '<p class="document-date">1 december 2015</p>' in html
     assert contents in html and speakers in html
+
+
+def test_a_theme_run_in_two_rounds_is_one_section_with_all_its_summaries(
+    app: Flask, demo: str
+) -> None:
+    from eventapp.models import ItemSpeaker, Speaker
+    from eventapp.proceedings import proceedings_html
+
+    with app.app_context():
+        event = event_by_slug(demo)
+        first, second = [i for i in event.items if i.theme and i.theme.number == 1]
+        second.summary_md = "- Au second tour, *d'autres* questions."
+        second.speaker_links.append(
+            ItemSpeaker(speaker=Speaker(name="Anne Exemple", role="juriste"), position=5)
+        )
+        event.closing_md = "Merci à toutes et à tous."
+        db.session.commit()
+        html = proceedings_html(event_by_slug(demo))
+    body = html.split("<main>")[1]
+    sections = re.findall(r'<section class="section[^"]*" id="([^"]+)"', body)
+    assert sections == [f"section-1-{n}" for n in range(1, 7)] + ["closing"]
+    theme_1 = body.split('id="section-1-3"')[1].split('<section class="section"')[0]
+    assert theme_1.count("Thème 1 :") == 1
+    lines = re.findall(r"<li>([^<]+)</li>", theme_1.split("</ul>")[0])
+    assert lines == [
+        "Lara De Jacquier, Coordinatrice-Directrice du Secteur Social du CPAS de Gembloux",
+        "Anne Exemple, juriste",
+    ]
+    assert theme_1.index("Trois aspects ont été abordés.") < theme_1.index("Au second tour")
+    assert "Thème 1 :" not in body.split('id="section-1-4"')[1]
+    toc = html.split('<nav class="toc"')[1].split("</nav>")[0]
+    assert 'href="#closing"' in toc and "Conclusion" in toc
+    assert "Merci à toutes et à tous." in body.split('id="closing"')[1]

@@ -12,8 +12,8 @@ from flask import current_app
 
 from eventapp.models import Event
 from eventapp.proceedings.assembly import proceedings_html
+from eventapp.proceedings.assets import VARIANTS
 from eventapp.proceedings.cache import cached_pdf, content_key
-from eventapp.proceedings.render import VARIANTS, render_pdf
 
 __all__ = ["VARIANTS", "ProceedingsFile", "proceedings_file", "proceedings_html"]
 
@@ -28,6 +28,8 @@ def proceedings_file(event: Event, variant: str = "accessible") -> ProceedingsFi
     """The event's compte-rendu as a PDF file under EXPORTS_DIR, rebuilt only on change."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    from eventapp.proceedings.render import render_pdf  # loads WeasyPrint
+
     html = proceedings_html(event)
     key = content_key(html, variant)
     path = cached_pdf(

@@ -16,11 +16,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
-import weasyprint
-
-from eventapp.proceedings.render import ASSETS, asset_bytes
+from eventapp.proceedings.assets import ASSETS, asset_bytes
 
 #: Superseded files are removed once this old, so a worker still sending one finishes.
 STALE_AFTER_SECONDS = 300
@@ -28,7 +27,7 @@ STALE_AFTER_SECONDS = 300
 
 @cache
 def _assets_digest() -> bytes:
-    digest = hashlib.sha256(weasyprint.__version__.encode())
+    digest = hashlib.sha256(version("weasyprint").encode())
     for name in ASSETS:
         digest.update(name.encode() + b"\0" + asset_bytes(name))
     return digest.digest()

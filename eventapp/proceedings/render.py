@@ -1,4 +1,5 @@
-"""Rendering the compte-rendu's HTML to PDF with WeasyPrint.
+"""Rendering the compte-rendu's HTML to PDF with WeasyPrint (imported only when rendering:
+WeasyPrint takes half a second to load, which the app and the other commands need not pay).
 
 Everything the renderer may load comes from this package (the print CSS and the bundled
 fonts) through the ``eventapp-asset:`` scheme; any other URL met in the content (``file:``,
@@ -7,33 +8,19 @@ fonts) through the ``eventapp-asset:`` scheme; any other URL met in the content 
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-ASSET_SCHEME = "eventapp-asset:"
-ASSETS = (
-    "proceedings.css",
-    "fonts/NotoSans-Regular.ttf",
-    "fonts/NotoSans-Italic.ttf",
-    "fonts/NotoSans-Bold.ttf",
-    "fonts/NotoSans-BoldItalic.ttf",
+from eventapp.proceedings.assets import (
+    ASSET_SCHEME,
+    ASSETS,
+    MEDIA_TYPES,
+    VARIANTS,
+    RefusedURL,
+    asset_bytes,
 )
-_MEDIA_TYPES = {".css": "text/css", ".ttf": "font/ttf"}
 
-#: Accessible (tagged) by default; the archival variant is PDF/A-3a, also tagged.
-VARIANTS = {"accessible": "pdf/ua-1", "archival": "pdf/a-3a"}
-
-
-class RefusedURL(ValueError):
-    """A URL that is not one of the package's own assets."""
-
-
-def asset_bytes(name: str) -> bytes:
-    if name not in ASSETS:
-        raise RefusedURL(name)
-    return files("eventapp.proceedings").joinpath(name).read_bytes()
+__all__ = ["VARIANTS", "AssetFetcher", "RefusedURL", "render_pdf"]
 
 
 class AssetFetcher(URLFetcher):
@@ -52,7 +39,7 @@ class AssetFetcher(URLFetcher):
             raise RefusedURL(f"the compte-rendu loads only its own assets, not {url[:200]!r}")
         suffix = name[name.rfind(".") :]
         return URLFetcherResponse(
-            url, asset_bytes(name), headers={"Content-Type": _MEDIA_TYPES[suffix]}
+            url, asset_bytes(name), headers={"Content-Type": MEDIA_TYPES[suffix]}
         )
 
 
