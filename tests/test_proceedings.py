@@ -276,7 +276,7 @@ def test_a_theme_run_in_two_rounds_is_one_section_with_all_its_summaries(
     with app.app_context():
         event = event_by_slug(demo)
         first, second = [i for i in event.items if i.theme and i.theme.number == 1]
-        second.summary_md = "- Au second tour, *d'autres* questions."
+        second.summary_md = "## Second tour\n\n- Au second tour, *d'autres* questions."
         second.speaker_links.append(
             ItemSpeaker(speaker=Speaker(name="Anne Exemple", role="juriste"), position=5)
         )
@@ -294,6 +294,8 @@ def test_a_theme_run_in_two_rounds_is_one_section_with_all_its_summaries(
         "Anne Exemple, juriste",
     ]
     assert theme_1.index("Trois aspects ont été abordés.") < theme_1.index("Au second tour")
+    # A summary's own headings sit below the section's (h3): one outline, one tag tree.
+    assert "<h4>Second tour</h4>" in theme_1
     assert "Thème 1 :" not in body.split('id="section-1-4"')[1]
     toc = html.split('<nav class="toc"')[1].split("</nav>")[0]
     assert 'href="#closing"' in toc and "Conclusion" in toc

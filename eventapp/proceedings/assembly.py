@@ -5,6 +5,7 @@ Pure functions of the models: no request, no file, no PDF here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -14,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from eventapp.markdown import render_markdown
 from eventapp.models import Event, ItemKind, ItemSpeaker, ProgrammeItem, Theme
 from eventapp.programme import parallel_blocks
 
@@ -25,11 +27,23 @@ class Section:
     number: str
     title: str
     speaker_lines: list[str]
-    summaries: list[str] = field(default_factory=list)
+    summaries: list[Markup] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
         return "section-" + self.number.replace(".", "-")
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def document_markdown(text: str, top_level: int) -> Markup:
+    """Sanitised Markdown whose headings start at ``top_level``, below the document's own:
+    the outline and the tagged structure keep one tree."""
+    html = str(render_markdown(text))
+    # nh3 has written every heading as a bare <hN> (no attribute is allowed on headings).
+    shifted = _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) - 2 + top_level)}>", html)
+    return Markup(shifted)  # noqa: S704  (sanitised by render_markdown; only tags renamed)
 
 
 def speaker_lines(links: list[ItemSpeaker]) -> list[str]:
@@ -77,7 +91,11 @@ def build_sections(event: Event) -> list[Section]:
 
     sections: list[Section] = []
     for theme, items in groups:
-        summaries = [item.summary_md for item in items if item.summary_md.strip()]
+        summaries = [
+            document_markdown(item.summary_md, top_level=4)
+            for item in items
+            if item.summary_md.strip()
+        ]
         if not summaries:
             continue
         number = f"1.{len(sections) + 1}"
@@ -121,6 +139,8 @@ def proceedings_html(event: Event) -> str:
         return template.render(
             event=event,
             sections=sections,
+            introduction=document_markdown(event.introduction_md, top_level=3),
+            closing=document_markdown(event.closing_md, top_level=4),
             dates=event_dates(event),
             changed=last_change(event).strftime("%Y-%m-%dT%H:%M:%SZ"),
             doc_title=_("Compte-rendu : %(title)s", title=event.title),
