@@ -202,3 +202,15 @@ def test_cli_bad_input_is_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message.format(tmp=tmp_path)), result.stderr
     assert "Traceback" not in result.output
+
+
+def test_same_content_gives_the_same_pdf_after_the_cache_is_lost(
+    client, demo, exports: Path
+) -> None:
+    first = client.get(PDF_URL)
+    for path in exports.iterdir():
+        path.unlink()
+    second = client.get(PDF_URL)
+    assert list(exports.iterdir()), "rebuilt into the cache"
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.data == first.data
