@@ -29,20 +29,15 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
+    from eventapp import api, errors, static_files
+    from eventapp.calendar.views import bp as calendar_bp
+    from eventapp.interop.views import bp as interop_bp
+    from eventapp.proceedings.views import bp as proceedings_bp
     from eventapp.public import bp as public_bp
 
-    app.register_blueprint(public_bp)
-    from eventapp.calendar.views import bp as calendar_bp
-
-    app.register_blueprint(calendar_bp)
-    from eventapp.interop.views import bp as interop_bp
-
-    app.register_blueprint(interop_bp)
-    from eventapp import api
-
+    for blueprint in (public_bp, calendar_bp, interop_bp, proceedings_bp):
+        app.register_blueprint(blueprint)
     api.init_app(app)
-    from eventapp import errors, static_files
-
     static_files.init_app(app)
     compress.init_app(app)
 

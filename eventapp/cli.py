@@ -20,13 +20,12 @@ def _create_app() -> Flask:
 
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
-    from eventapp.interop.cli import import_command
-
-    app.cli.add_command(demo_command)
-    app.cli.add_command(import_command)
     from eventapp.calendar.commands import calendar_command
+    from eventapp.interop.cli import import_command
+    from eventapp.proceedings.cli import proceedings_command
 
-    app.cli.add_command(calendar_command)
+    for command in (demo_command, import_command, calendar_command, proceedings_command):
+        app.cli.add_command(command)
 
 
 @click.command("demo")

@@ -1,0 +1,41 @@
+"""The compte-rendu (proceedings) of an event: assembly (HTML), rendering (PDF), cache.
+
+``proceedings_file(event)`` is what the download view and the command line call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from eventapp.models import Event
+from eventapp.proceedings.assembly import proceedings_html
+from eventapp.proceedings.assets import VARIANTS
+from eventapp.proceedings.cache import cached_pdf, content_key
+
+__all__ = ["VARIANTS", "ProceedingsFile", "proceedings_file", "proceedings_html"]
+
+
+@dataclass(frozen=True)
+class ProceedingsFile:
+    path: Path
+    etag: str
+
+
+def proceedings_file(event: Event, variant: str = "accessible") -> ProceedingsFile:
+    """The event's compte-rendu as a PDF file under EXPORTS_DIR, rebuilt only on change."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown PDF variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    from eventapp.proceedings.render import render_pdf  # loads WeasyPrint
+
+    html = proceedings_html(event)
+    key = content_key(html, variant)
+    path = cached_pdf(
+        Path(current_app.config["EXPORTS_DIR"]),
+        f"proceedings-{event.slug}-{variant}",
+        key,
+        lambda: render_pdf(html, variant=variant, identifier=key[:32].encode()),
+    )
+    return ProceedingsFile(path, key[:32])
