@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from eventapp.config import configure
-from eventapp.extensions import babel, csrf, db, migrate
+from eventapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,10 +28,16 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
 
     from eventapp.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from eventapp.admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     from eventapp import errors
 
     errors.init_app(app)
