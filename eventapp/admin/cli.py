@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
@@ -24,8 +23,7 @@ def organiser_command() -> None:
 @with_appcontext
 def create_command(email: str, is_admin: bool, password_stdin: bool) -> None:
     """Create an organiser account; the password is asked twice, or read from stdin."""
-    with current_app.test_request_context("/"):
-        ask, again = _("Mot de passe"), _("Répétez le mot de passe")
+    ask, again = _("Mot de passe"), _("Répétez le mot de passe")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -34,11 +32,9 @@ def create_command(email: str, is_admin: bool, password_stdin: bool) -> None:
             hide_input=True,
             confirmation_prompt=again,
         )
-    # eventapp.i18n picks the language from the request: give it an empty one (French).
-    with current_app.test_request_context("/"):
-        try:
-            user = create_organiser(email, password, is_admin=is_admin)
-        except AccountError as error:
-            raise click.ClickException(str(error)) from None
-        role = _("administrateur") if user.is_admin else _("organisateur")
-        click.echo(_("Compte %(role)s créé : %(email)s", role=role, email=user.email))
+    try:
+        user = create_organiser(email, password, is_admin=is_admin)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    role = _("administrateur") if user.is_admin else _("organisateur")
+    click.echo(_("Compte %(role)s créé : %(email)s", role=role, email=user.email))

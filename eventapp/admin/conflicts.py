@@ -118,7 +118,7 @@ def programme_conflicts(
     for first, second in overlaps:
         if first.cancelled_at or second.cancelled_at:
             continue
-        if first.room_id is not None and first.room_id == second.room_id:
+        if first.room is not None and first.room is second.room:
             conflicts.append(
                 Conflict(
                     ROOM_OVERLAP,
@@ -127,7 +127,7 @@ def programme_conflicts(
                         "dans la salle %(room)s.",
                         first=first.title,
                         second=second.title,
-                        room=first.room.name if first.room else "",
+                        room=first.room.name,
                     ),
                     link(second),
                     (first.id, second.id),
