@@ -90,8 +90,8 @@ def search_speakers(query: str, limit: int = 20) -> list[Speaker]:
     query = query.strip()
     statement = select(Speaker).order_by(func.lower(Speaker.name)).limit(limit)
     if query:
-        pattern = "%" + query.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-        statement = statement.where(func.lower(Speaker.name).like(pattern))
+        literal = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(func.lower(Speaker.name).like(f"%{literal}%", escape="\\"))
     return list(db.session.scalars(statement))
 
 
