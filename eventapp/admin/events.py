@@ -55,6 +55,8 @@ def create_event(data: dict, *, by: User) -> Event:
     if not event.slug:
         event.slug = unique_slug(slugify(event.title))
     event.status = EventStatus.DRAFT
+    # Opened deliberately by the organisers once the programme is ready.
+    event.registration_open = False
     event.managers = [by]
     db.session.add(event)
     db.session.commit()
@@ -117,7 +119,7 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         capacity=event.capacity,
         status=EventStatus.DRAFT,
         proceedings_published=False,
-        registration_open=True,
+        registration_open=False,
         language=event.language,
     )
     rooms = {
