@@ -6,7 +6,7 @@ import re
 
 import pytest
 from helpers import csrf_token, visible_text
-from test_admin_support import PASSWORD, accounts, build_event, login, post  # noqa: F401
+from test_admin_support import PASSWORD, accounts_fixture, build_event, login, post  # noqa: F401
 
 from eventapp import create_app
 from eventapp.extensions import db, limiter

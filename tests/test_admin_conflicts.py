@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import visible_text
-from test_admin_support import accounts, at, build_event, login, post  # noqa: F401
+from test_admin_support import accounts_fixture, at, build_event, login, post  # noqa: F401
 
 from eventapp.admin.conflicts import (
     CAPACITY_ABOVE_ROOM,
@@ -69,7 +69,7 @@ def test_an_item_outside_the_event_days(app, ctx, accounts) -> None:
     db.session.commit()
     conflicts = programme_conflicts(event)
     assert [c.type for c in conflicts] == [OUTSIDE_EVENT]
-    assert "« Ouverture » a lieu en dehors des jours de l'événement." == conflicts[0].message
+    assert conflicts[0].message == "« Ouverture » a lieu en dehors des jours de l'événement."
     # Late in the evening of the event's own day is still within its days.
     opening.starts_at = at("2030-05-10", "20:00")
     opening.ends_at = at("2030-05-10", "21:00")

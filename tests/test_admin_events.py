@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import visible_text
-from test_admin_support import accounts, at, build_event, login, post  # noqa: F401
+from test_admin_support import accounts_fixture, at, build_event, login, post  # noqa: F401
 
 from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, ProgrammeItem, Room, Speaker, Theme

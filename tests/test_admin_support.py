@@ -45,8 +45,8 @@ def post(client, url: str, data: dict | None = None, *, token_from: str | None =
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(page.text)})
 
 
-@pytest.fixture
-def accounts(app) -> dict[str, int]:
+@pytest.fixture(name="accounts")
+def accounts_fixture(app) -> dict[str, int]:
     """An administrator and two organisers, Alice and Bob; their ids by name."""
     with app.app_context():
         ids = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_admin_support import accounts  # noqa: F401
+from test_admin_support import accounts_fixture  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
