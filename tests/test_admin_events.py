@@ -316,3 +316,35 @@ def test_moving_an_item_keeps_its_length(app, client, accounts) -> None:
         assert item.room_id == small and item.sequence == 1
         assert item.event.local(item.starts_at).strftime("%H:%M") == "16:00"
         assert item.event.local(item.ends_at).strftime("%H:%M") == "17:30"
+
+
+def test_the_builder_page_runs_a_fixed_number_of_queries(app, client, accounts) -> None:
+    from helpers import count_queries
+
+    from eventapp.models import ItemKind, ItemSpeaker
+
+    with app.app_context():
+        event_id = build_event(accounts["alice"])
+    login(client, "alice@example.org")
+    url = f"/admin/events/{event_id}/programme"
+    client.get(url)
+    with count_queries(app) as small:
+        assert client.get(url).status_code == 200
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        for number in range(20):
+            item = ProgrammeItem(
+                kind=ItemKind.WORKSHOP,
+                title=f"Atelier {number}",
+                starts_at=at("2030-05-10", "10:00"),
+                ends_at=at("2030-05-10", "11:00"),
+                room=event.rooms[number % 2],
+            )
+            item.speaker_links = [ItemSpeaker(speaker=Speaker(name=f"Personne {number}"))]
+            event.items.append(item)
+        db.session.commit()
+    with count_queries(app) as large:
+        page = client.get(url)
+    assert "Atelier 19" in page.text
+    assert len(large) == len(small), (len(small), len(large))
+    print(f"builder page: {len(small)} queries with 3 items, {len(large)} with 23")

@@ -115,6 +115,13 @@ def programme_conflicts(
                 )
             )
 
+    speakers: dict[int, list] = {}
+
+    def speakers_of(item: ProgrammeItem) -> list:
+        if id(item) not in speakers:
+            speakers[id(item)] = item.speakers
+        return speakers[id(item)]
+
     for first, second in overlaps:
         if first.cancelled_at or second.cancelled_at:
             continue
@@ -133,8 +140,9 @@ def programme_conflicts(
                     (first.id, second.id),
                 )
             )
-        shared = {s.id for s in first.speakers} & {s.id for s in second.speakers}
-        for speaker in first.speakers:
+        first_speakers = speakers_of(first)
+        shared = {s.id for s in first_speakers} & {s.id for s in speakers_of(second)}
+        for speaker in first_speakers:
             if speaker.id in shared:
                 conflicts.append(
                     Conflict(

@@ -17,6 +17,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from eventapp.admin import bp
 from eventapp.admin.accounts import (
@@ -52,7 +54,7 @@ from eventapp.admin.forms import (
     SwitchForm,
 )
 from eventapp.extensions import db, limiter
-from eventapp.models import Event, User
+from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
 
 
@@ -78,8 +80,23 @@ def _safe_next(target: str | None) -> str:
 
 
 def get_event(event_id: int) -> Event:
-    """The event if this account manages it; 404 otherwise (guessed ids reveal nothing)."""
-    event = db.session.get(Event, event_id)
+    """The event if this account manages it; 404 otherwise (guessed ids reveal nothing).
+
+    Its rooms, themes, managers and programme come loaded in a fixed number of queries.
+    """
+    statement = (
+        select(Event)
+        .where(Event.id == event_id)
+        .options(
+            selectinload(Event.managers),
+            selectinload(Event.rooms),
+            selectinload(Event.themes),
+            selectinload(Event.items).options(
+                selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker)
+            ),
+        )
+    )
+    event = db.session.scalars(statement).first()
     if event is None or not can_manage(current_user, event):
         abort(404)
     return event
