@@ -348,3 +348,53 @@ def test_the_builder_page_runs_a_fixed_number_of_queries(app, client, accounts) 
     assert "Atelier 19" in page.text
     assert len(large) == len(small), (len(small), len(large))
     print(f"builder page: {len(small)} queries with 3 items, {len(large)} with 23")
+
+
+def test_moving_an_item_of_a_past_event_warns_that_registrants_will_be_told(
+    app, client, accounts
+) -> None:
+    with app.app_context():
+        event_id = build_event(accounts["alice"], slug="journee-2020", day="2020-05-12")
+        item = db.session.get(Event, event_id).items[1]
+        item_id, room_id = item.id, item.room_id
+    login(client, "alice@example.org")
+    url = f"/admin/events/{event_id}/items/{item_id}/edit"
+    assert "Cet événement est passé" in visible_text(client.get(url).text)
+    form = {
+        "kind": "workshop",
+        "title": "Atelier un",
+        "starts_at": "2020-05-12T15:00",
+        "ends_at": "2020-05-12T16:30",
+        "room_id": str(room_id),
+        "theme_id": "0",
+        "capacity": "30",
+        "speakers": "Ada Lovelace",
+    }
+    warned = post(client, url, form, token_from=url)
+    assert warned.status_code == 400
+    block = warned.text.split('id="confirm_time_change-error"')[1].split("</div>")[0]
+    assert "les personnes inscrites seront prévenues du changement d'horaire" in visible_text(block)
+    with app.app_context():
+        item = db.session.get(ProgrammeItem, item_id)
+        assert item.event.local(item.starts_at).hour == 14 and item.sequence == 0
+    # A title-only change needs no confirmation.
+    renamed = post(
+        client,
+        url,
+        {
+            **form,
+            "starts_at": "2020-05-12T14:00",
+            "ends_at": "2020-05-12T15:30",
+            "title": "Atelier 1",
+        },
+        token_from=url,
+    )
+    assert renamed.status_code == 303
+    confirmed = post(
+        client, url, {**form, "title": "Atelier 1", "confirm_time_change": "y"}, token_from=url
+    )
+    assert confirmed.status_code == 303
+    with app.app_context():
+        item = db.session.get(ProgrammeItem, item_id)
+        assert item.title == "Atelier 1" and item.event.local(item.starts_at).hour == 15
+        assert item.sequence == 2

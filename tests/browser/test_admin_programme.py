@@ -6,9 +6,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_admin_support import accounts_fixture  # noqa: F401
+from test_admin_support import PASSWORD, accounts_fixture, build_event  # noqa: F401
+
+from eventapp.extensions import db
+from eventapp.models import Event
 
 pytestmark = pytest.mark.browser
+
+
+def _log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/admin/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(base + "/admin/")
 
 
 def _card(page, title: str):
@@ -114,4 +125,24 @@ def test_organiser_builds_fixes_publishes_and_opens_registration(
     page.get_by_role("link", name="Voir la page publique").click()
     assert page.locator("h1").inner_text() == "Journée réseau 2030"
     assert page.get_by_text("Pierre Curie").first.is_visible()
+    page.close()
+
+
+def test_dragging_an_item_onto_the_grid_moves_it(browser, live_server, accounts, app) -> None:
+    with app.app_context():
+        event_id = build_event(accounts["alice"])
+        small = db.session.get(Event, event_id).rooms[1].id
+        db.session.remove()
+    page = browser.new_page(viewport={"width": 1280, "height": 1600}, locale="fr-BE")
+    _log_in(page, live_server, "alice@example.org")
+    page.goto(f"{live_server}/admin/events/{event_id}/programme")
+    target = page.locator(f'.builder-slot[data-room="{small}"][data-start="2030-05-10T16:00"]')
+    _card(page, "Atelier un").drag_to(target)
+    page.wait_for_selector(".flash")
+    assert page.get_by_text("« Atelier un » déplacé.").is_visible()
+    moved = _card(page, "Atelier un")
+    assert "16:00–17:30" in moved.inner_text()
+    deux = _card(page, "Atelier deux").bounding_box()
+    box = moved.bounding_box()
+    assert abs(box["x"] - deux["x"]) < 2 and box["y"] > deux["y"], "now in Salle A, later"
     page.close()
