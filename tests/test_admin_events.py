@@ -398,3 +398,26 @@ def test_moving_an_item_of_a_past_event_warns_that_registrants_will_be_told(
         item = db.session.get(ProgrammeItem, item_id)
         assert item.title == "Atelier 1" and item.event.local(item.starts_at).hour == 15
         assert item.sequence == 2
+
+
+def test_removing_an_item_deletes_it_in_a_draft_and_cancels_it_once_published(
+    app, client, accounts
+) -> None:
+    with app.app_context():
+        event_id = build_event(accounts["alice"])
+        items = db.session.get(Event, event_id).items
+        opening, workshop = items[0].id, items[1].id
+    login(client, "alice@example.org")
+    page = f"/admin/events/{event_id}/programme"
+    post(client, f"/admin/events/{event_id}/items/{opening}/delete", token_from=page)
+    with app.app_context():
+        assert db.session.get(ProgrammeItem, opening) is None
+        db.session.get(Event, event_id).status = EventStatus.PUBLISHED
+        db.session.commit()
+    answer = post(client, f"/admin/events/{event_id}/items/{workshop}/delete", token_from=page)
+    text = visible_text(client.get(answer.headers["Location"]).text)
+    assert "« Atelier un » annulé : les inscrits en seront prévenus." in text
+    with app.app_context():
+        item = db.session.get(ProgrammeItem, workshop)
+        assert item.cancelled_at is not None and item.sequence == 1
+    assert "Atelier un" not in visible_text(client.get("/events/journee-2030/").text)

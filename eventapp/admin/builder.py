@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from eventapp.extensions import db
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
+from eventapp.models.types import utcnow
 
 # What a calendar client must be told about (RFC 5545 SEQUENCE).
-SCHEDULE_FIELDS = ("starts_at", "ends_at", "room_id", "title", "speakers")
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "room_id", "title", "speakers", "cancelled_at")
 GRID_MINUTES = 5
 SLOT_MINUTES = 30
 
@@ -202,9 +203,17 @@ def move_item(item: ProgrammeItem, room: Room | None, starts_at: datetime) -> No
     db.session.commit()
 
 
-def delete_item(item: ProgrammeItem) -> None:
+def delete_item(item: ProgrammeItem) -> bool:
+    """Deletes a draft event's item; a published event's item is cancelled instead, so that
+    registrations and calendars keep it (as cancelled). Returns whether it was deleted."""
+    if item.event.is_published:
+        item.cancelled_at = utcnow()
+        programme_changed(item, {"cancelled_at"})
+        db.session.commit()
+        return False
     db.session.delete(item)
     db.session.commit()
+    return True
 
 
 # --- the grid -------------------------------------------------------------------------

@@ -310,6 +310,7 @@ def programme(event_id: int):
         move_forms=move_forms,
         kind_labels=KIND_LABELS,
         action=ActionForm(),
+        needs_confirm=time_change_warning(event) is not None,
         day_title=lambda day: format_date(day, format="full", locale=str(get_locale())),
     )
 
@@ -429,7 +430,7 @@ def item_delete(event_id: int, item_id: int):
         abort(400)
     title = item.title
     try:
-        delete_item(item)
+        deleted = delete_item(item)
     except IntegrityError:
         db.session.rollback()
         flash(
@@ -437,5 +438,8 @@ def item_delete(event_id: int, item_id: int):
             "error",
         )
     else:
-        flash(_("« %(title)s » supprimé.", title=title), "ok")
+        if deleted:
+            flash(_("« %(title)s » supprimé.", title=title), "ok")
+        else:
+            flash(_("« %(title)s » annulé : les inscrits en seront prévenus.", title=title), "ok")
     return redirect(url_for("admin.programme", event_id=event.id), code=303)
