@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from eventapp.config import configure
-from eventapp.extensions import babel, compress, csrf, db, migrate
+from eventapp.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,14 +28,18 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
 
     from eventapp import api, errors, static_files
+    from eventapp.admin import bp as admin_bp
     from eventapp.calendar.views import bp as calendar_bp
     from eventapp.interop.views import bp as interop_bp
     from eventapp.proceedings.views import bp as proceedings_bp
     from eventapp.public import bp as public_bp
 
-    for blueprint in (public_bp, calendar_bp, interop_bp, proceedings_bp):
+    for blueprint in (public_bp, admin_bp, calendar_bp, interop_bp, proceedings_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     static_files.init_app(app)

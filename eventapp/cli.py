@@ -20,11 +20,13 @@ def _create_app() -> Flask:
 
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
+    from eventapp.admin.cli import organiser_command
     from eventapp.calendar.commands import calendar_command
     from eventapp.interop.cli import import_command
     from eventapp.proceedings.cli import proceedings_command
 
-    for command in (demo_command, import_command, calendar_command, proceedings_command):
+    commands = (demo_command, import_command, calendar_command, proceedings_command)
+    for command in (*commands, organiser_command):
         app.cli.add_command(command)
 
 

@@ -1,7 +1,11 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -27,3 +31,12 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
+
+login_manager = LoginManager()
+login_manager.login_view = "admin.login"
+login_manager.login_message = _l("Connectez-vous pour accéder à l'espace organisateurs.")
+login_manager.login_message_category = "info"
+# Memory storage by default (create_app sets RATELIMIT_STORAGE_URI unless configured); several
+# workers or hosts share one through EVENTAPP_RATELIMIT_STORAGE_URI (e.g. redis://…).
+# No default limit: only the routes that say so are limited.
+limiter = Limiter(key_func=get_remote_address)

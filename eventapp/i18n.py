@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date, format_time
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 LANGUAGE_COOKIE = "lang"
@@ -14,6 +14,8 @@ LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, mail delivery, tests of domain functions
+        return languages[0]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

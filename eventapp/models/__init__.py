@@ -10,6 +10,7 @@ from eventapp.models.event import (
     Speaker,
     Theme,
 )
+from eventapp.models.user import User, event_manager
 
 __all__ = [
     "Event",
@@ -20,4 +21,6 @@ __all__ = [
     "Room",
     "Speaker",
     "Theme",
+    "User",
+    "event_manager",
 ]

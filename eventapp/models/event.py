@@ -5,13 +5,17 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.extensions import db
 from eventapp.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from eventapp.models.user import User
 
 
 class EventStatus(enum.StrEnum):
@@ -61,6 +65,7 @@ class Event(db.Model):
         _enum(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
     proceedings_published: Mapped[bool] = mapped_column(default=False)
+    registration_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     language: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -76,6 +81,7 @@ class Event(db.Model):
         cascade="all, delete-orphan",
         order_by="(ProgrammeItem.starts_at, ProgrammeItem.room_id, ProgrammeItem.id)",
     )
+    managers: Mapped[list[User]] = relationship(secondary="event_manager", order_by="User.email")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,0 +1,113 @@
+"""Organiser accounts: creating them, checking passwords, who may manage which event."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import Event, User
+from eventapp.models.types import utcnow
+from eventapp.models.user import dummy_password_check
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is meant for the person who asked."""
+
+
+def normalise_email(email: str) -> str:
+    try:
+        valid = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(_("Adresse e-mail invalide : %(reason)s", reason=str(error))) from None
+    return valid.normalized.lower()
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _(
+            "Le mot de passe doit compter au moins %(count)s caractères.",
+            count=MIN_PASSWORD_LENGTH,
+        )
+    return None
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
+
+
+def create_organiser(email: str, password: str, *, is_admin: bool = False) -> User:
+    """Creates and commits an account; raises AccountError with the reason when refused."""
+    address = normalise_email(email)
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    if user_by_email(address) is not None:
+        raise AccountError(_("Un compte existe déjà pour %(email)s.", email=address))
+    user = User(email=address, is_admin=is_admin, active=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this address and password, or None (same time either way)."""
+    user = user_by_email(email)
+    if user is None:
+        dummy_password_check(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def can_manage(user: User, event: Event) -> bool:
+    return bool(user.is_admin or any(manager.id == user.id for manager in event.managers))
+
+
+def manageable_events(user: User) -> list[Event]:
+    statement = select(Event).order_by(Event.starts_at.desc())
+    if not user.is_admin:
+        statement = statement.where(Event.managers.any(User.id == user.id))
+    return list(db.session.scalars(statement))
+
+
+def add_manager(event: Event, email: str) -> User:
+    """Adds the account with this address to the event's managers (committed)."""
+    address = normalise_email(email)
+    user = user_by_email(address)
+    if user is None or not user.active:
+        raise AccountError(
+            _(
+                "Aucun compte organisateur actif pour %(email)s : un administrateur doit "
+                "d'abord le créer.",
+                email=address,
+            )
+        )
+    if user in event.managers:
+        raise AccountError(_("%(email)s gère déjà cet événement.", email=address))
+    event.managers.append(user)
+    db.session.commit()
+    return user
+
+
+def remove_manager(event: Event, user: User) -> None:
+    if user not in event.managers:
+        raise AccountError(_("Ce compte ne gère pas cet événement."))
+    if len(event.managers) == 1:
+        raise AccountError(_("Un événement garde au moins un gestionnaire."))
+    event.managers.remove(user)
+    db.session.commit()
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    if user.id == by.id and not active:
+        raise AccountError(_("Vous ne pouvez pas désactiver votre propre compte."))
+    user.active = active
+    db.session.commit()

@@ -1,0 +1,40 @@
+"""`eventapp organiser create EMAIL`: accounts from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from eventapp.admin.accounts import AccountError, create_organiser
+
+
+@click.group("organiser")
+def organiser_command() -> None:
+    """Organiser accounts."""
+
+
+@organiser_command.command("create")
+@click.argument("email")
+@click.option("--admin", "is_admin", is_flag=True, help="Administrator of every event.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_command(email: str, is_admin: bool, password_stdin: bool) -> None:
+    """Create an organiser account; the password is asked twice, or read from stdin."""
+    ask, again = _("Mot de passe"), _("Répétez le mot de passe")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            ask,
+            hide_input=True,
+            confirmation_prompt=again,
+        )
+    try:
+        user = create_organiser(email, password, is_admin=is_admin)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    role = _("administrateur") if user.is_admin else _("organisateur")
+    click.echo(_("Compte %(role)s créé : %(email)s", role=role, email=user.email))

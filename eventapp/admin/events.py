@@ -1,0 +1,175 @@
+"""Event operations: creation, publication switches, duplication into a new date."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from eventapp.admin.conflicts import Conflict, programme_conflicts
+from eventapp.extensions import db
+from eventapp.models import (
+    Event,
+    EventStatus,
+    ItemSpeaker,
+    ProgrammeItem,
+    Room,
+    Theme,
+    User,
+)
+from eventapp.models.types import utcnow
+
+
+class PublicationRefused(Exception):
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        super().__init__(f"{len(conflicts)} conflict(s)")
+        self.conflicts = conflicts
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:70] or "evenement"
+
+
+def slug_taken(slug: str, *, except_id: int | None = None) -> bool:
+    statement = select(Event.id).where(Event.slug == slug)
+    if except_id is not None:
+        statement = statement.where(Event.id != except_id)
+    return db.session.scalars(statement).first() is not None
+
+
+def unique_slug(base: str) -> str:
+    slug, number = base, 2
+    while slug_taken(slug):
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
+
+
+def create_event(data: dict, *, by: User) -> Event:
+    """A new draft event managed by its creator (committed)."""
+    event = Event(**data)
+    if not event.slug:
+        event.slug = unique_slug(slugify(event.title))
+    event.status = EventStatus.DRAFT
+    # Opened deliberately by the organisers once the programme is ready.
+    event.registration_open = False
+    event.managers = [by]
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def is_past(event: Event) -> bool:
+    return event.ends_at < utcnow()
+
+
+def publish(event: Event) -> None:
+    """Publishes the event, or raises PublicationRefused with the conflicts to fix first."""
+    conflicts = programme_conflicts(event)
+    if conflicts:
+        raise PublicationRefused(conflicts)
+    event.status = EventStatus.PUBLISHED
+    db.session.commit()
+
+
+def unpublish(event: Event) -> None:
+    event.status = EventStatus.DRAFT
+    db.session.commit()
+
+
+def set_registration_open(event: Event, is_open: bool) -> None:
+    event.registration_open = is_open
+    db.session.commit()
+
+
+def set_proceedings_published(event: Event, published: bool) -> None:
+    event.proceedings_published = published
+    db.session.commit()
+
+
+def _shift(instant: datetime, event: Event, days: int) -> datetime:
+    """The same wall-clock time ``days`` later where the event takes place (DST-safe)."""
+    local = event.local(instant)
+    moved = datetime.combine(local.date() + timedelta(days=days), local.time(), event.tz)
+    return moved
+
+
+def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Event:
+    """A draft copy of the event on a new date: rooms, themes and programme shifted by whole
+    days at the same local times; no registrations, no summaries, no publication."""
+    days = (new_start - event.local(event.starts_at).date()).days
+    copy = Event(
+        slug=slug,
+        title=event.title,
+        subtitle=event.subtitle,
+        organising_body=event.organising_body,
+        project=event.project,
+        starts_at=_shift(event.starts_at, event, days),
+        ends_at=_shift(event.ends_at, event, days),
+        timezone=event.timezone,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        introduction_md=event.introduction_md,
+        closing_md="",
+        contact_email=event.contact_email,
+        capacity=event.capacity,
+        status=EventStatus.DRAFT,
+        proceedings_published=False,
+        registration_open=False,
+        language=event.language,
+    )
+    rooms = {
+        room.id: Room(name=room.name, capacity=room.capacity, position=room.position)
+        for room in event.rooms
+    }
+    themes = {
+        theme.id: Theme(number=theme.number, title=theme.title, description_md=theme.description_md)
+        for theme in event.themes
+    }
+    copy.rooms = list(rooms.values())
+    copy.themes = list(themes.values())
+    for item in event.items:
+        if item.cancelled_at:
+            continue
+        new_item = ProgrammeItem(
+            kind=item.kind,
+            title=item.title,
+            starts_at=_shift(item.starts_at, event, days),
+            ends_at=_shift(item.ends_at, event, days),
+            room=rooms.get(item.room_id) if item.room_id else None,
+            theme=themes.get(item.theme_id) if item.theme_id else None,
+            capacity=item.capacity,
+            description_md=item.description_md,
+            summary_md="",
+        )
+        new_item.speaker_links = [
+            ItemSpeaker(speaker=link.speaker, position=link.position, credit=link.credit)
+            for link in item.speaker_links
+        ]
+        copy.items.append(new_item)
+    managers = list(event.managers)
+    if by not in managers:
+        managers.append(by)
+    copy.managers = managers
+    db.session.add(copy)
+    db.session.commit()
+    return copy
+
+
+def time_change_warning(event: Event) -> str | None:
+    """Why changing this event's times needs a confirmation, or None when it does not."""
+    if is_past(event):
+        return _(
+            "Cet événement est passé : les personnes inscrites seront prévenues du "
+            "changement d'horaire. Cochez la case pour confirmer."
+        )
+    if event.is_published:
+        return _(
+            "Cet événement est publié : les personnes inscrites seront prévenues du "
+            "changement d'horaire. Cochez la case pour confirmer."
+        )
+    return None

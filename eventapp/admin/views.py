@@ -1,0 +1,400 @@
+"""Organiser area: logging in, accounts, events and their publishing switches.
+
+URL surface (every route but the login needs an account; changes are POST only):
+  GET,POST /admin/login                       POST /admin/logout
+  GET      /admin/                            the events this account manages
+  GET      /admin/accounts                    GET,POST /admin/accounts/new
+  POST     /admin/accounts/<id>/active
+  GET,POST /admin/events/new                  GET /admin/events/<id>/
+  GET,POST /admin/events/<id>/edit            GET,POST /admin/events/<id>/duplicate
+  POST     /admin/events/<id>/publish         POST /admin/events/<id>/unpublish
+  POST     /admin/events/<id>/registration    POST /admin/events/<id>/proceedings
+  POST     /admin/events/<id>/managers        POST /admin/events/<id>/managers/<uid>/remove
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventapp.admin import bp
+from eventapp.admin.accounts import (
+    AccountError,
+    add_manager,
+    authenticate,
+    can_manage,
+    create_organiser,
+    manageable_events,
+    remove_manager,
+    set_active,
+)
+from eventapp.admin.conflicts import programme_conflicts
+from eventapp.admin.events import (
+    PublicationRefused,
+    create_event,
+    duplicate_event,
+    is_past,
+    publish,
+    set_proceedings_published,
+    set_registration_open,
+    slug_taken,
+    time_change_warning,
+    unpublish,
+)
+from eventapp.admin.forms import (
+    AccountForm,
+    ActionForm,
+    DuplicateForm,
+    EventForm,
+    LoginForm,
+    ManagerForm,
+    SwitchForm,
+)
+from eventapp.extensions import db, limiter
+from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
+from eventapp.programme import event_by_slug
+
+
+def _login_limit() -> str:
+    return current_app.config["ADMIN_LOGIN_RATE_LIMIT"]
+
+
+def _login_account_key() -> str:
+    return "login:" + request.form.get("email", "").strip().lower()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the organiser area: never an open redirect."""
+    if (
+        target
+        and target.startswith("/admin/")
+        and "\\" not in target
+        and "\n" not in target
+        and "\r" not in target
+    ):
+        return target
+    return url_for("admin.index")
+
+
+def get_event(event_id: int) -> Event:
+    """The event if this account manages it; 404 otherwise (guessed ids reveal nothing).
+
+    Its rooms, themes, managers and programme come loaded in a fixed number of queries.
+    """
+    statement = (
+        select(Event)
+        .where(Event.id == event_id)
+        .options(
+            selectinload(Event.managers),
+            selectinload(Event.rooms),
+            selectinload(Event.themes),
+            selectinload(Event.items).options(
+                selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker)
+            ),
+        )
+    )
+    event = db.session.scalars(statement).first()
+    if event is None or not can_manage(current_user, event):
+        abort(404)
+    return event
+
+
+def require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+# --- logging in ------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("5 per minute", key_func=_login_account_key, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = _safe_next(form.next.data)
+            session.clear()
+            login_user(user)
+            return redirect(target, code=303)
+        form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+    status = 400 if form.errors else 200
+    return render_template("admin/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if not ActionForm().validate():
+        abort(400)
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("admin.login"), code=303)
+
+
+# --- accounts (administrators) ---------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "admin/index.html", events=manageable_events(current_user), is_past=is_past
+    )
+
+
+@bp.get("/accounts")
+def accounts():
+    require_admin()
+    users = db.session.scalars(db.select(User).order_by(User.email)).all()
+    return render_template("admin/accounts.html", users=users, action=ActionForm())
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def account_new():
+    require_admin()
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            user = create_organiser(
+                form.email.data, form.password.data, is_admin=form.is_admin.data
+            )
+        except AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("Compte créé pour %(email)s.", email=user.email), "ok")
+            return redirect(url_for("admin.accounts"), code=303)
+    return render_template("admin/account_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/accounts/<int:user_id>/active")
+def account_active(user_id: int):
+    require_admin()
+    form = SwitchForm()
+    user = db.session.get(User, user_id) or abort(404)
+    if not form.validate():
+        abort(400)
+    try:
+        set_active(user, form.value.data == "on", by=current_user)
+    except AccountError as error:
+        flash(str(error), "error")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+# --- events ----------------------------------------------------------------------------
+
+EVENT_FIELDS = (
+    "title", "subtitle", "organising_body", "project", "timezone", "venue_name",
+    "venue_address", "contact_email", "capacity", "introduction_md", "closing_md",
+)  # fmt: skip
+
+
+def _event_values(form: EventForm) -> dict:
+    from zoneinfo import ZoneInfo
+
+    values = {name: getattr(form, name).data for name in EVENT_FIELDS}
+    for name in (
+        "subtitle",
+        "organising_body",
+        "project",
+        "venue_name",
+        "venue_address",
+        "contact_email",
+        "introduction_md",
+        "closing_md",
+    ):
+        values[name] = (values[name] or "").strip()
+    tz = ZoneInfo(form.timezone.data)
+    values["starts_at"] = form.starts_at.data.replace(tzinfo=tz)
+    values["ends_at"] = form.ends_at.data.replace(tzinfo=tz)
+    return values
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def event_new():
+    form = EventForm()
+    if form.validate_on_submit():
+        if form.slug.data and slug_taken(form.slug.data):
+            form.slug.errors.append(_("Cette adresse est déjà prise par un autre événement."))
+        else:
+            values = _event_values(form)
+            values["slug"] = form.slug.data or ""
+            event = create_event(values, by=current_user)
+            flash(_("Événement créé (brouillon)."), "ok")
+            return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+    return render_template("admin/event_form.html", form=form, event=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.get("/events/<int:event_id>/")
+def event_overview(event_id: int):
+    event = get_event(event_id)
+    conflicts = programme_conflicts(
+        event, link=lambda item: url_for("admin.programme", event_id=event.id) + f"#item-{item.id}"
+    )
+    return render_template(
+        "admin/event.html",
+        event=event,
+        conflicts=conflicts,
+        action=ActionForm(),
+        manager_form=ManagerForm(),
+        is_past=is_past(event),
+    )
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def event_edit(event_id: int):
+    event = get_event(event_id)
+    form = EventForm(obj=event)
+    warning = time_change_warning(event)
+    if request.method == "GET":
+        form.starts_at.data = event.local(event.starts_at).replace(tzinfo=None)
+        form.ends_at.data = event.local(event.ends_at).replace(tzinfo=None)
+    if form.validate_on_submit():
+        values = _event_values(form)
+        values["slug"] = form.slug.data or event.slug
+        times_changed = (values["starts_at"], values["ends_at"]) != (event.starts_at, event.ends_at)
+        if values["slug"] != event.slug and slug_taken(values["slug"], except_id=event.id):
+            form.slug.errors.append(_("Cette adresse est déjà prise par un autre événement."))
+        elif times_changed and warning and not form.confirm_time_change.data:
+            form.confirm_time_change.errors.append(warning)
+        else:
+            for name, value in values.items():
+                setattr(event, name, value)
+            db.session.commit()
+            flash(_("Événement enregistré."), "ok")
+            return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+    return render_template("admin/event_form.html", form=form, event=event, warning=warning), (
+        400 if form.errors else 200
+    )
+
+
+@bp.post("/events/<int:event_id>/publish")
+def event_publish(event_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        publish(event)
+    except PublicationRefused as refused:
+        flash(
+            _(
+                "Publication refusée : %(count)s conflit(s) à corriger dans le programme.",
+                count=len(refused.conflicts),
+            ),
+            "error",
+        )
+    else:
+        flash(_("Événement publié."), "ok")
+    return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/unpublish")
+def event_unpublish(event_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    unpublish(event)
+    flash(_("Événement repassé en brouillon."), "ok")
+    return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/registration")
+def event_registration(event_id: int):
+    event = get_event(event_id)
+    form = SwitchForm()
+    if not form.validate():
+        abort(400)
+    set_registration_open(event, form.value.data == "on")
+    flash(
+        _("Inscriptions ouvertes.") if event.registration_open else _("Inscriptions fermées."),
+        "ok",
+    )
+    return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/proceedings")
+def event_proceedings(event_id: int):
+    event = get_event(event_id)
+    form = SwitchForm()
+    if not form.validate():
+        abort(400)
+    set_proceedings_published(event, form.value.data == "on")
+    flash(
+        _("Compte-rendu publié.")
+        if event.proceedings_published
+        else _("Compte-rendu retiré du site."),
+        "ok",
+    )
+    return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+
+
+@bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
+def event_duplicate(event_id: int):
+    event = get_event(event_id)
+    form = DuplicateForm()
+    if request.method == "GET" and not form.slug.data:
+        form.slug.data = f"{event.slug}-copie"[:80]
+    if form.validate_on_submit():
+        if slug_taken(form.slug.data):
+            form.slug.errors.append(_("Cette adresse est déjà prise par un autre événement."))
+        else:
+            source = event_by_slug(event.slug)
+            copy = duplicate_event(
+                source, form.starts_on.data, slug=form.slug.data, by=current_user
+            )
+            flash(_("Copie créée en brouillon, sans inscriptions ni compte-rendu."), "ok")
+            return redirect(url_for("admin.event_overview", event_id=copy.id), code=303)
+    return render_template("admin/duplicate.html", form=form, event=event), (
+        400 if form.errors else 200
+    )
+
+
+@bp.post("/events/<int:event_id>/managers")
+def event_manager_add(event_id: int):
+    event = get_event(event_id)
+    form = ManagerForm()
+    if form.validate_on_submit():
+        try:
+            user = add_manager(event, form.email.data)
+        except AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("%(email)s gère maintenant cet événement.", email=user.email), "ok")
+            return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+    conflicts = programme_conflicts(event)
+    return (
+        render_template(
+            "admin/event.html",
+            event=event,
+            conflicts=conflicts,
+            action=ActionForm(),
+            manager_form=form,
+            is_past=is_past(event),
+        ),
+        400,
+    )
+
+
+@bp.post("/events/<int:event_id>/managers/<int:user_id>/remove")
+def event_manager_remove(event_id: int, user_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        remove_manager(event, user)
+    except AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("%(email)s ne gère plus cet événement.", email=user.email), "ok")
+    if not can_manage(current_user, event):
+        return redirect(url_for("admin.index"), code=303)
+    return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
