@@ -21,6 +21,9 @@ def _create_app() -> Flask:
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
     app.cli.add_command(demo_command)
+    from eventapp.mail import mail_cli
+
+    app.cli.add_command(mail_cli)
 
 
 @click.command("demo")

@@ -10,13 +10,20 @@ from eventapp.models.event import (
     Speaker,
     Theme,
 )
+from eventapp.models.outbox import OutboxMessage, OutboxStatus
+from eventapp.models.registration import Registration, RegistrationChoice, RegistrationStatus
 
 __all__ = [
     "Event",
     "EventStatus",
     "ItemKind",
     "ItemSpeaker",
+    "OutboxMessage",
+    "OutboxStatus",
     "ProgrammeItem",
+    "Registration",
+    "RegistrationChoice",
+    "RegistrationStatus",
     "Room",
     "Speaker",
     "Theme",
