@@ -35,6 +35,7 @@ from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from eventapp import mail
+from eventapp.extensions import csrf
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import published_event
 from eventapp.public import bp
@@ -192,6 +193,7 @@ def _csrf_message(form: FlaskForm) -> str | None:
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
     event = _open_event_or_404(slug)
     window = registration_window(event)
@@ -275,6 +277,7 @@ def participant_page(token: str):
 
 
 @bp.route("/r/<token>/change", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_change(token: str):
     registration = _registration_or_404(token)
     event = registration.event
@@ -310,6 +313,7 @@ def participant_change(token: str):
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_cancel(token: str):
     registration = _registration_or_404(token)
     form = ConfirmForm()
@@ -329,6 +333,7 @@ def participant_cancel(token: str):
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_erase(token: str):
     registration = _registration_or_404(token)
     event = registration.event
