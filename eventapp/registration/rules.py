@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -15,6 +16,8 @@ from eventapp.models import Event, ProgrammeItem, Registration, RegistrationChoi
 from eventapp.models.registration import RegistrationStatus
 from eventapp.models.types import utcnow
 from eventapp.programme import Block, choice_blocks
+
+Message = str | LazyString
 
 
 class Window(enum.StrEnum):
@@ -36,10 +39,11 @@ class Applicant:
 
 
 class RegistrationRefused(Exception):
-    """A rule refused the request; ``errors`` maps form field names to messages."""
+    """A rule refused the request; ``errors`` maps form field names to messages (lazy
+    translations, read in the language of whoever shows them)."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{key}: {value}" for key, value in errors.items()))
+    def __init__(self, errors: Mapping[str, Message]) -> None:
+        super().__init__("refused: " + ", ".join(errors))
         self.errors = dict(errors)
 
 
@@ -62,27 +66,27 @@ def choice_fields(event: Event) -> list[tuple[str, Block]]:
 
 def check_choices(
     event: Event, picks: Mapping[str, str | None]
-) -> tuple[list[ProgrammeItem], dict[str, str]]:
+) -> tuple[list[ProgrammeItem], dict[str, Message]]:
     """The workshops picked, one per round, or a message per faulty field.
 
     A value must be the id of a workshop of that very round of this event; the same
     theme may not be picked in two rounds.
     """
     chosen: list[ProgrammeItem] = []
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     themes_seen: set[int] = set()
     for name, block in choice_fields(event):
         raw = (picks.get(name) or "").strip()
         if not raw:
-            errors[name] = str(_l("Choisissez un atelier pour ce créneau."))
+            errors[name] = _l("Choisissez un atelier pour ce créneau.")
             continue
         by_id = {str(item.id): item for item in block.workshops}
         item = by_id.get(raw)
         if item is None:
-            errors[name] = str(_l("Cet atelier n'existe pas dans ce créneau."))
+            errors[name] = _l("Cet atelier n'existe pas dans ce créneau.")
             continue
         if item.theme_id is not None and item.theme_id in themes_seen:
-            errors[name] = str(_l("Vous avez déjà choisi ce thème dans un autre créneau."))
+            errors[name] = _l("Vous avez déjà choisi ce thème dans un autre créneau.")
             continue
         if item.theme_id is not None:
             themes_seen.add(item.theme_id)

@@ -194,7 +194,7 @@ def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Re
         _refresh(registration)
         if registration.status == RegistrationStatus.CANCELLED:
             raise RegistrationRefused(
-                {"form": str(_l("Cette inscription est annulée : elle ne peut plus changer."))}
+                {"form": _l("Cette inscription est annulée : elle ne peut plus changer.")}
             )
         taken = seats_taken(event.id)
         old_ids = [choice.item_id for choice in registration.choices]
@@ -203,7 +203,7 @@ def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Re
             full = {item.id for item in full_items(event, items, taken)}
             if full:
                 errors = {
-                    name: str(_l("Cet atelier est complet."))
+                    name: _l("Cet atelier est complet.")
                     for name, block in choice_fields(event)
                     for item in block.workshops
                     if item.id in full
