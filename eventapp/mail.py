@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
@@ -111,10 +112,10 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message["To"] = row.recipient
     message["Date"] = format_datetime(row.created_at or utcnow())
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="eventapp")
-    message["Content-Language"] = row.language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
+    message["Content-Language"] = row.language  # after set_content, which drops Content-*
     return message
 
 
@@ -226,9 +227,7 @@ def deliver_new() -> DeliveryReport:
         return DeliveryReport()
 
 
-@click.group("mail")
-def mail_cli() -> None:
-    """The outbox of outgoing mail."""
+mail_cli = AppGroup("mail", help="The outbox of outgoing mail.")
 
 
 @mail_cli.command("send")
