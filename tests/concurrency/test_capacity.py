@@ -20,7 +20,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import on_postgres
 from factories import make_event, workshops
 from sqlalchemy import select
 
@@ -31,7 +30,8 @@ from eventapp.models import OutboxMessage, Registration
 PEOPLE = 220
 SEATS = 30
 WORKERS = 4
-BACKENDS = ["sqlite"] + (["postgresql"] if on_postgres() else [])
+ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postgresql")
+BACKENDS = ["sqlite"] + (["postgresql"] if ON_POSTGRES else [])
 
 
 def free_port() -> int:
