@@ -24,6 +24,9 @@ def register_commands(app: Flask) -> None:
     from eventapp.mail import mail_cli
 
     app.cli.add_command(mail_cli)
+    from eventapp.registration.commands import registrations_cli
+
+    app.cli.add_command(registrations_cli)
 
 
 @click.command("demo")

@@ -404,3 +404,20 @@ def test_registration_is_rate_limited_politely(app, client, event, monkeypatch) 
     assert "Trop de demandes" in text and "Merci de patienter" in text
     assert "Retry-After" in response.headers
     assert registration_count(app) == 3
+
+
+def test_the_same_page_sent_again_for_someone_else_does_not_open_the_first_page(
+    app, client, event
+) -> None:
+    page = client.get(f"/events/{event['slug']}/register")
+    picks = {"workshop_1": event["rounds"][0][0], "workshop_2": event["rounds"][1][1]}
+    hidden = form_fields(page.text)
+    first = client.post(f"/events/{event['slug']}/register", data=hidden | person() | picks)
+    other = client.post(
+        f"/events/{event['slug']}/register",
+        data=hidden | person("bert@example.org", first_name="Bert") | picks,
+    )
+    assert first.status_code == other.status_code == 303
+    assert first.headers["Location"] != other.headers["Location"]
+    assert "Bert" in visible_text(client.get(other.headers["Location"]).text)
+    assert registration_count(app) == 2

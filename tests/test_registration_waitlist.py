@@ -143,3 +143,62 @@ def test_mail_goes_out_in_the_registrants_language(app, ctx) -> None:
     weekday_en = event.local(event.starts_at).strftime("%A")
     assert weekday_en in english.body_text
     assert weekday_en not in french.body_text
+
+
+def test_personal_data_is_erased_a_year_after_the_event(app, ctx) -> None:
+    from datetime import timedelta
+
+    from eventapp.models.types import utcnow
+
+    past = make_event(
+        slug="il-y-a-longtemps",
+        rounds=1,
+        starts_in=timedelta(days=-400),
+        opens=timedelta(days=-500),
+        closes=timedelta(days=-401),
+    )
+    recent = make_event(
+        slug="recente",
+        rounds=1,
+        starts_in=timedelta(days=-100),
+        opens=timedelta(days=-200),
+        closes=timedelta(days=-101),
+    )
+    for event in (past, recent):
+        [[a, _b, _c]] = rounds_of(event)
+        # registered while it was open
+        registration = Registration(
+            event=event,
+            token=f"{event.slug:_<32}"[:32],
+            token_lookup=event.slug[:12],
+            first_name="Ana",
+            last_name="López",
+            email=f"ana@{event.slug}.org",
+            email_key=f"ana@{event.slug}.org",
+            status="confirmed",
+            consent_at=utcnow(),
+        )
+        db.session.add(registration)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["registrations", "purge"])
+    assert result.exit_code == 0 and "1 registration(s) anonymised." in result.output
+    db.session.expire_all()
+    rows = {row.event.slug: row for row in db.session.scalars(db.select(Registration))}
+    assert rows["il-y-a-longtemps"].email == "" and rows["il-y-a-longtemps"].erased_at
+    assert rows["recente"].email == "ana@recente.org"
+
+
+def test_promote_command(app, ctx) -> None:
+    event = make_event(rounds=1, workshop_capacity=1)
+    [[a, _b, _c]] = rounds_of(event)
+    register(event, applicant(1), [a])
+    waiting = register(event, applicant(2), [a]).registration
+    a.capacity = 2
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["registrations", "promote", event.slug])
+    assert "1 registration(s) promoted" in result.output
+    db.session.refresh(waiting)
+    assert waiting.status == "confirmed"
+    unknown = runner.invoke(args=["registrations", "promote", "nope"])
+    assert unknown.exit_code == 1 and "no event with the slug 'nope'" in unknown.output

@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
@@ -83,7 +83,8 @@ def register(
     picked workshop have a seat, else waitlisted at the end of the line.
 
     Same address twice: nothing is created, the existing link is mailed to that address.
-    Same form (``submission_key``) twice: the first registration is returned.
+    Same form (``submission_key``) sent twice for the same address: the first
+    registration is returned, and its page may be shown again.
     """
     now = now or utcnow()
     key = email_key(applicant.email)
@@ -96,9 +97,13 @@ def register(
                     Registration.submission_key == submission_key,
                 )
             ).first()
-            if earlier is not None:
+            if earlier is not None and earlier.email_key == key:
                 db.session.commit()
                 return RegisterOutcome(earlier, created=False, resubmitted=True)
+            if earlier is not None:
+                # The same page sent again for someone else (a shared computer, the Back
+                # button): a new registration, which must not open the first one's page.
+                submission_key = None
         existing = db.session.scalars(
             select(Registration).where(
                 Registration.event_id == event.id, Registration.email_key == key
@@ -243,6 +248,28 @@ def cancel(registration: Registration) -> Registration:
     return registration
 
 
+RETENTION = timedelta(days=365)
+
+
+def _anonymise(registration: Registration, now: datetime) -> None:
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = registration.cancelled_at or now
+    registration.erased_at = now
+    registration.first_name = ""
+    registration.last_name = ""
+    registration.email = ""
+    registration.email_key = None
+    registration.organisation = ""
+    registration.job_title = ""
+    registration.submission_key = None
+    token = new_token()  # nobody knows it: the old link leads nowhere
+    registration.token = token
+    registration.token_lookup = token[:TOKEN_LOOKUP_LENGTH]
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+    )
+
+
 def erase(registration: Registration) -> None:
     """Anonymises the registration: personal data and mails gone, the link dead, the
     seat freed; the row and its workshop choices stay so that the counts stay true."""
@@ -250,29 +277,40 @@ def erase(registration: Registration) -> None:
     try:
         lock_event(event.id)
         _refresh(registration)
-        now = utcnow()
-        registration.status = RegistrationStatus.CANCELLED
-        registration.cancelled_at = registration.cancelled_at or now
-        registration.erased_at = now
-        registration.first_name = ""
-        registration.last_name = ""
-        registration.email = ""
-        registration.email_key = None
-        registration.organisation = ""
-        registration.job_title = ""
-        registration.submission_key = None
-        token = new_token()  # nobody knows it: the old link leads nowhere
-        registration.token = token
-        registration.token_lookup = token[:TOKEN_LOOKUP_LENGTH]
-        db.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
-        )
+        _anonymise(registration, utcnow())
         db.session.flush()
         promote_waitlist(event)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+
+
+def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION) -> int:
+    """Anonymises every registration of the events that ended more than ``retention`` ago
+    (what the consent text promises); returns how many. Nobody is promoted or mailed."""
+    now = now or utcnow()
+    event_ids = db.session.scalars(
+        select(Event.id).where(Event.ends_at < now - retention).order_by(Event.id)
+    ).all()
+    db.session.commit()
+    erased = 0
+    for event_id in event_ids:
+        try:
+            lock_event(event_id)
+            rows = db.session.scalars(
+                select(Registration).where(
+                    Registration.event_id == event_id, Registration.erased_at.is_(None)
+                )
+            ).all()
+            for registration in rows:
+                _anonymise(registration, now)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        erased += len(rows)
+    return erased
 
 
 def find_by_token(token: str) -> Registration | None:
