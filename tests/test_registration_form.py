@@ -421,3 +421,29 @@ def test_the_same_page_sent_again_for_someone_else_does_not_open_the_first_page(
     assert first.headers["Location"] != other.headers["Location"]
     assert "Bert" in visible_text(client.get(other.headers["Location"]).text)
     assert registration_count(app) == 2
+
+
+def test_who_cancelled_can_register_again_from_their_page(app, client) -> None:
+    with app.app_context():
+        created = make_event(slug="retour", rounds=1, workshop_capacity=1)
+        slug, rounds = created.slug, workshops(created)
+    mine = post_registration(client, slug, [rounds[0][0]], person("moi@example.org"))
+    location = mine.headers["Location"]
+    confirm = client.get(location + "cancel")
+    client.post(location + "cancel", data={"csrf_token": csrf_token(confirm.text)})
+    # someone else takes the seat meanwhile
+    post_registration(client, slug, [rounds[0][0]], person("autre@example.org"))
+    # a new attempt with my address only mails my link
+    again = post_registration(client, slug, [rounds[0][0]], person("moi@example.org"))
+    assert again.headers["Location"] == f"/events/{slug}/register/sent"
+    forged = client.post(location + "reactivate", data={})  # no CSRF token
+    assert forged.status_code == 303
+    page = client.get(location)
+    assert 'data-status="cancelled"' in page.text
+    assert "Me réinscrire avec les mêmes ateliers" in visible_text(page.text)
+    back = client.post(location + "reactivate", data={"csrf_token": csrf_token(page.text)})
+    assert back.status_code == 303
+    page = client.get(location)
+    assert 'data-status="waitlisted"' in page.text
+    assert "Position : 1" in visible_text(page.text)
+    assert registration_count(app) == 2

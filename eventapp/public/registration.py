@@ -50,6 +50,7 @@ from eventapp.registration import (
     erase,
     export_data,
     find_by_token,
+    reactivate,
     register,
     registration_window,
     seats_left,
@@ -273,6 +274,9 @@ def participant_page(token: str):
         can_change=registration.status != RegistrationStatus.CANCELLED
         and bool(choice_fields(event))
         and registration_window(event) == Window.OPEN,
+        can_reactivate=registration.status == RegistrationStatus.CANCELLED
+        and registration_window(event) == Window.OPEN,
+        form=ConfirmForm(),
     )
 
 
@@ -330,6 +334,25 @@ def participant_cancel(token: str):
         action="cancel",
         form_error=_csrf_message(form),
     ), (400 if request.method == "POST" else 200)
+
+
+@bp.post("/r/<token>/reactivate")
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def participant_reactivate(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if not form.validate():
+        flash(_csrf_message(form) or _("Demande invalide."), "error")
+    elif registration_window(registration.event) != Window.OPEN:
+        flash(_("Les inscriptions sont closes."), "error")
+    else:
+        try:
+            reactivate(registration)
+        except RegistrationRefused as refused:
+            flash(str(refused.errors["form"]), "error")
+        else:
+            mail.deliver_new()
+    return redirect(_participant_url(registration), code=303)
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])

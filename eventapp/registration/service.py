@@ -65,6 +65,14 @@ def _refresh(registration: Registration) -> Registration:
     return registration
 
 
+def _refresh_capacities(event: Event, items: list[ProgrammeItem]) -> None:
+    """Capacities as the database has them under the lock (an organiser may have just
+    changed one)."""
+    db.session.refresh(event, ["capacity"])
+    for item in items:
+        db.session.refresh(item, ["capacity"])
+
+
 def _next_rank(event_id: int) -> int:
     highest = db.session.scalar(
         select(func.max(Registration.waitlist_rank)).where(Registration.event_id == event_id)
@@ -113,6 +121,7 @@ def register(
             mail.enqueue("already_registered", existing)
             db.session.commit()
             return RegisterOutcome(existing, created=False)
+        _refresh_capacities(event, items)
         taken = seats_taken(event.id)
         confirmed = fits(event, items, taken)
         token = new_token()
@@ -201,6 +210,7 @@ def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Re
             raise RegistrationRefused(
                 {"form": _l("Cette inscription est annulée : elle ne peut plus changer.")}
             )
+        _refresh_capacities(event, items)
         taken = seats_taken(event.id)
         old_ids = [choice.item_id for choice in registration.choices]
         if registration.status == RegistrationStatus.CONFIRMED:
@@ -241,6 +251,41 @@ def cancel(registration: Registration) -> Registration:
             db.session.flush()
             mail.enqueue("cancelled", registration)
             promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return registration
+
+
+def reactivate(registration: Registration) -> Registration:
+    """Registers again someone who cancelled, with the same workshops: confirmed if they
+    still fit, else at the end of the waiting list. Only the link's holder can do this
+    (a new attempt with the same address only mails the link)."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        _refresh(registration)
+        if registration.status != RegistrationStatus.CANCELLED or registration.erased_at:
+            db.session.commit()
+            return registration
+        items = [choice.item for choice in registration.choices]
+        if any(item.cancelled_at for item in items):
+            raise RegistrationRefused(
+                {"form": _l("Un de vos ateliers a été supprimé : choisissez-en un autre.")}
+            )
+        _refresh_capacities(event, items)
+        now = utcnow()
+        confirmed = fits(event, items, seats_taken(event.id))
+        registration.cancelled_at = None
+        if confirmed:
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+        else:
+            registration.status = RegistrationStatus.WAITLISTED
+            registration.waitlist_rank = _next_rank(event.id)
+        db.session.flush()
+        mail.enqueue("confirmed" if confirmed else "waitlisted", registration)
         db.session.commit()
     except BaseException:
         db.session.rollback()
