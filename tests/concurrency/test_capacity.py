@@ -3,24 +3,18 @@ really served by gunicorn with several worker processes, on SQLite and on Postgr
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from factories import make_event, workshops
+from served import Browser, gunicorn
 from sqlalchemy import select
 
 from eventapp import create_app
@@ -32,55 +26,6 @@ SEATS = 30
 WORKERS = 4
 ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postgresql")
 BACKENDS = ["sqlite"] + (["postgresql"] if ON_POSTGRES else [])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Browser:
-    """One person: a cookie jar and plain HTTP/1.1 requests, redirects not followed."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        headers = {"Accept-Language": "fr"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read().decode()
-            for header, value in response.getheaders():
-                if header.lower() == "set-cookie":
-                    name, _, rest = value.partition("=")
-                    self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, dict(response.getheaders()), data
-        finally:
-            connection.close()
-
-
-def _wait_until_serving(port: int, server: subprocess.Popen) -> None:
-    for _attempt in range(600):
-        if server.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {server.returncode}")
-        try:
-            status, _headers, _body = Browser(port).request("GET", "/")
-        except OSError:
-            time.sleep(0.1)
-            continue
-        if status == 200:
-            return
-    raise AssertionError("gunicorn did not answer")
 
 
 @pytest.fixture
@@ -101,40 +46,17 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
         event = make_event(slug="ruee", rounds=1, themes=2, workshop_capacity=SEATS)
         slug, item_id = event.slug, workshops(event)[0][0]
         db.session.remove()
-    port = free_port()
-    env = os.environ | {
+    env = {
         "EVENTAPP_SQLALCHEMY_DATABASE_URI": uri,
         "EVENTAPP_SECRET_KEY": "concurrency-test-secret",
         "EVENTAPP_RATELIMIT_ENABLED": "false",
         "EVENTAPP_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "EVENTAPP_MAIL_SERVER": "",
     }
-    env.pop("EVENTAPP_MAIL_SERVER", None)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--backlog",
-            "2048",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-            "eventapp:create_app()",
-        ],
-        env=env,
-        cwd=tmp_path,
-        start_new_session=True,
-    )
     try:
-        _wait_until_serving(port, server)
-        yield {"backend": backend, "port": port, "slug": slug, "item_id": item_id, "app": app}
+        with gunicorn(env, tmp_path, WORKERS) as port:
+            yield {"backend": backend, "port": port, "slug": slug, "item_id": item_id, "app": app}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
         if backend == "sqlite":
             with app.app_context():
                 db.engine.dispose()
