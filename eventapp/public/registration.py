@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from eventapp import mail
@@ -105,7 +105,7 @@ class ParticipantForm(FlaskForm):
             _plain_text,
         ],
     )
-    email = StringField(
+    email = EmailField(
         _l("Adresse e-mail"),
         filters=[_strip],
         validators=[
