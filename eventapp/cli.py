@@ -23,10 +23,19 @@ def register_commands(app: Flask) -> None:
     from eventapp.admin.cli import organiser_command
     from eventapp.calendar.commands import calendar_command
     from eventapp.interop.cli import import_command
+    from eventapp.mail import mail_cli
     from eventapp.proceedings.cli import proceedings_command
+    from eventapp.registration.commands import registrations_cli
 
-    commands = (demo_command, import_command, calendar_command, proceedings_command)
-    for command in (*commands, organiser_command):
+    for command in (
+        demo_command,
+        import_command,
+        calendar_command,
+        proceedings_command,
+        organiser_command,
+        mail_cli,
+        registrations_cli,
+    ):
         app.cli.add_command(command)
 
 

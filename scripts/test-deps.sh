@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests drive besides Python: Debian's chromium and PDF tools.
+# Installs what the tests drive besides Python: Debian's chromium, PDF tools, and Redis
+# (the rate limiter's shared store across worker processes).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromium ] || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 # WeasyPrint (the proceedings PDF) draws text with Pango; its fonts ship in the package.
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test-deps: please install ${missing[*]} (apt-get install -y ${missing[*]})" >&2

@@ -10,6 +10,8 @@ from eventapp.models.event import (
     Speaker,
     Theme,
 )
+from eventapp.models.outbox import OutboxMessage, OutboxStatus
+from eventapp.models.registration import Registration, RegistrationChoice, RegistrationStatus
 from eventapp.models.user import User, event_manager
 
 __all__ = [
@@ -17,7 +19,12 @@ __all__ = [
     "EventStatus",
     "ItemKind",
     "ItemSpeaker",
+    "OutboxMessage",
+    "OutboxStatus",
     "ProgrammeItem",
+    "Registration",
+    "RegistrationChoice",
+    "RegistrationStatus",
     "Room",
     "Speaker",
     "Theme",

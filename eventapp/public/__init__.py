@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
+import eventapp.public.registration  # noqa: E402, F401
 from eventapp.public import views  # noqa: E402, F401

@@ -10,6 +10,7 @@ from eventapp.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from eventapp.models.types import utcnow
 from eventapp.programme import event_speakers, programme_days, published_event, published_events
 from eventapp.public import bp
+from eventapp.registration.rules import Window, registration_window
 
 
 class LanguageForm(FlaskForm):
@@ -46,6 +47,7 @@ def event_page(slug: str):
         event=event,
         days=programme_days(event),
         speakers=event_speakers(event),
+        registration_is_open=registration_window(event) == Window.OPEN,
     )
 
 

@@ -1,0 +1,242 @@
+"""Outgoing mail: every message is first a row of the outbox, then delivered.
+
+Delivery goes through SMTP (smtplib) when ``MAIL_SERVER`` is set, else each message is
+written as an ``.eml`` file to ``OUTBOX_DIR`` (``instance/outbox/``). A failed delivery
+leaves the row queued with its error and a later ``next_attempt_at`` (back-off doubling
+from one minute up to six hours); ``eventapp mail send`` and the request that queued the
+message both deliver, and a row is claimed by one conditional UPDATE before it is sent,
+so that two senders never send it twice.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event, select, update
+
+from eventapp.extensions import db
+from eventapp.models import OutboxMessage, OutboxStatus, Registration
+from eventapp.models.types import utcnow
+
+CLAIM_LEASE = timedelta(minutes=10)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=6)
+NEW_MESSAGES_KEY = "eventapp.outbox.new"
+
+KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "already_registered")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    """Messages of a unit of work that was rolled back are not to be delivered."""
+    session.info.pop(NEW_MESSAGES_KEY, None)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt after ``attempts`` failed ones: 1, 2, 4 … min, ≤ 6 h."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def _subject(kind: str, event_title: str) -> str:
+    subjects = {
+        "confirmed": _("Inscription confirmée : %(event)s", event=event_title),
+        "waitlisted": _("Liste d'attente : %(event)s", event=event_title),
+        "promoted": _("Une place s'est libérée : %(event)s", event=event_title),
+        "changed": _("Inscription modifiée : %(event)s", event=event_title),
+        "cancelled": _("Inscription annulée : %(event)s", event=event_title),
+        "already_registered": _("Votre lien d'inscription : %(event)s", event=event_title),
+    }
+    return " ".join(subjects[kind].split())  # no line breaks in a header
+
+
+def participant_url(registration: Registration) -> str:
+    return f"{current_app.config['BASE_URL']}/r/{registration.token}/"
+
+
+def enqueue(kind: str, registration: Registration) -> OutboxMessage:
+    """Renders the mail in the registrant's language and adds it to the session's unit of
+    work; it is delivered once committed (see deliver_new)."""
+    from eventapp.registration.service import chosen_items, waitlist_position
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown mail kind {kind!r}")
+    event = registration.event
+    env = current_app.jinja_env
+    with force_locale(registration.language or "fr"):
+        context = {
+            "kind": kind,
+            "registration": registration,
+            "event": event,
+            "items": chosen_items(registration),
+            "position": waitlist_position(registration),
+            "link": participant_url(registration),
+            "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
+        }
+        body_text = env.get_template("mail/registration.txt").render(context)
+        body_html = env.get_template("mail/registration.html").render(context)
+        subject = _subject(kind, event.title)
+    message = OutboxMessage(
+        registration_id=registration.id,
+        kind=kind,
+        recipient=registration.email,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        language=registration.language or "fr",
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
+    return message
+
+
+def build_message(row: OutboxMessage) -> EmailMessage:
+    """The outbox row as a multipart/alternative mail (plain text, then HTML)."""
+    message = EmailMessage()
+    message["Subject"] = row.subject
+    message["From"] = row.sender
+    message["To"] = row.recipient
+    message["Date"] = format_datetime(row.created_at or utcnow())
+    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="eventapp")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    message["Content-Language"] = row.language  # after set_content, which drops Content-*
+    return message
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    timeout = float(config.get("MAIL_TIMEOUT", 10))
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def _write_eml(row: OutboxMessage, message: EmailMessage) -> Path:
+    folder = Path(current_app.config["OUTBOX_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = (row.created_at or utcnow()).strftime("%Y%m%dT%H%M%S")
+    target = folder / f"{stamp}-{row.id:06d}-{row.kind}.eml"
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(message.as_bytes())
+    os.replace(tmp, target)
+    return target
+
+
+def _claim(row_id: int, now: datetime) -> bool:
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _deliver_rows(row_ids: list[int], now: datetime) -> DeliveryReport:
+    report = DeliveryReport()
+    for row_id in row_ids:
+        if not _claim(row_id, now):
+            continue  # another sender has it, or it is not due
+        row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+        if row is None:
+            continue
+        try:
+            message = build_message(row)
+            if current_app.config.get("MAIL_SERVER"):
+                _send_smtp(message)
+            else:
+                _write_eml(row, message)
+        except (smtplib.SMTPException, OSError, ValueError) as error:
+            row.attempts += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.next_attempt_at = utcnow() + backoff(row.attempts)
+            report.failed += 1
+            report.errors.append(f"{row.recipient}: {row.last_error}")
+            current_app.logger.warning("mail %s not delivered: %s", row.id, row.last_error)
+        else:
+            row.attempts += 1
+            row.status = OutboxStatus.SENT
+            row.sent_at = utcnow()
+            row.last_error = ""
+            report.sent += 1
+        db.session.commit()
+    return report
+
+
+def deliver_due(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+    """Delivers every queued message whose time has come (``eventapp mail send``)."""
+    now = now or utcnow()
+    statement = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    )
+    if limit:
+        statement = statement.limit(limit)
+    row_ids = list(db.session.scalars(statement))
+    db.session.commit()
+    return _deliver_rows(row_ids, now)
+
+
+def deliver_new() -> DeliveryReport:
+    """Delivers the messages this session queued and committed, right after the request.
+
+    Never raises for a delivery failure: the row stays queued for ``eventapp mail send``.
+    """
+    rows = db.session.info.pop(NEW_MESSAGES_KEY, [])
+    row_ids = [row.id for row in rows if row.id is not None]
+    if not row_ids:
+        return DeliveryReport()
+    try:
+        return _deliver_rows(row_ids, utcnow())
+    except Exception:  # a database hiccup must not turn a done registration into an error
+        db.session.rollback()
+        current_app.logger.exception("delivery right after the request failed")
+        return DeliveryReport()
+
+
+mail_cli = AppGroup("mail", help="The outbox of outgoing mail.")
+
+
+@mail_cli.command("send")
+def send_command() -> None:
+    """Deliver every queued mail that is due; failed ones stay queued and are retried."""
+    report = deliver_due()
+    click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+    if report.failed:
+        raise click.ClickException(
+            f"{report.failed} mail(s) could not be delivered ({report.errors[0]}); "
+            "they stay queued and will be retried"
+        )

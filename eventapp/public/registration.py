@@ -1,0 +1,383 @@
+"""Registration and participant self-service: thin views over eventapp.registration.
+
+GET, POST  /events/<slug>/register          the form; 303 to /r/<token>/
+GET        /events/<slug>/register/sent     "check your mailbox" (address known already)
+GET        /r/<token>/                      status, waiting-list position, choices, links
+GET, POST  /r/<token>/change                change workshops
+GET, POST  /r/<token>/cancel                cancel, after a confirmation step
+GET, POST  /r/<token>/erase                 erase my data, after a confirmation step
+GET        /r/<token>/export.json           my data
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+
+from eventapp import mail
+from eventapp.extensions import csrf
+from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.programme import published_event
+from eventapp.public import bp
+from eventapp.registration import (
+    Applicant,
+    RegistrationRefused,
+    Window,
+    cancel,
+    change_choices,
+    check_choices,
+    choice_fields,
+    erase,
+    export_data,
+    find_by_token,
+    reactivate,
+    register,
+    registration_window,
+    seats_left,
+    waitlist_position,
+)
+from eventapp.registration.service import chosen_items
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+@bp.record_once
+def _init_limiter(state) -> None:
+    app = state.app
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour")
+    limiter.init_app(app)
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+def _plain_text(form: FlaskForm, field) -> None:
+    if field.data and NO_MARKUP.search(field.data):
+        raise ValidationError(_l("Les caractères < et > et les retours à la ligne sont refusés."))
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ParticipantForm(FlaskForm):
+    first_name = StringField(
+        _l("Prénom"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Indiquez votre prénom.")),
+            Length(max=100, message=_l("100 caractères au plus.")),
+            _plain_text,
+        ],
+    )
+    last_name = StringField(
+        _l("Nom"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Indiquez votre nom.")),
+            Length(max=100, message=_l("100 caractères au plus.")),
+            _plain_text,
+        ],
+    )
+    email = EmailField(
+        _l("Adresse e-mail"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Indiquez votre adresse e-mail.")),
+            Length(max=254, message=_l("254 caractères au plus.")),
+            Email(_l("Cette adresse e-mail n'est pas valide."), check_deliverability=False),
+        ],
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        filters=[_strip],
+        validators=[Length(max=200, message=_l("200 caractères au plus."))],
+    )
+    job_title = StringField(
+        _l("Fonction"),
+        filters=[_strip],
+        validators=[Length(max=200, message=_l("200 caractères au plus."))],
+    )
+    consent = BooleanField(
+        _l(
+            "J'accepte que mes données (nom, adresse e-mail, organisation, fonction, choix "
+            "d'ateliers) servent uniquement aux organisateurs pour gérer ma participation à "
+            "cet événement."
+        ),
+        validators=[DataRequired(_l("Votre accord est nécessaire pour vous inscrire."))],
+    )
+    submission = HiddenField()
+
+    def validate_first_name(self, field) -> None:
+        if field.data is not None and not field.data:
+            raise ValidationError(_("Indiquez votre prénom."))
+
+    def validate_last_name(self, field) -> None:
+        if field.data is not None and not field.data:
+            raise ValidationError(_("Indiquez votre nom."))
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token: the confirmation steps."""
+
+
+def _open_event_or_404(slug: str) -> Event:
+    event = published_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _language() -> str:
+    return str(get_locale() or "fr")
+
+
+def _picks() -> dict[str, str | None]:
+    return {name: request.form.get(name) for name in request.form if name.startswith("workshop")}
+
+
+def _form_page(
+    event: Event,
+    form: FlaskForm,
+    choice_errors: dict[str, str],
+    selected: dict[str, str | None],
+    status: int = 200,
+    template: str = "public/register.html",
+    **extra,
+):
+    return (
+        render_template(
+            template,
+            event=event,
+            form=form,
+            rounds=choice_fields(event),
+            seats=seats_left(event),
+            choice_errors=choice_errors,
+            selected=selected,
+            **extra,
+        ),
+        status,
+    )
+
+
+def _csrf_message(form: FlaskForm) -> str | None:
+    if form.errors.get("csrf_token"):
+        return _("Le formulaire a expiré ou n'est pas valide. Vérifiez et envoyez-le à nouveau.")
+    return None
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def register_page(slug: str):
+    event = _open_event_or_404(slug)
+    window = registration_window(event)
+    if window != Window.OPEN:
+        return render_template("public/register_closed.html", event=event, window=window), (
+            200 if request.method == "GET" else 400
+        )
+    form = ParticipantForm()
+    if request.method == "GET":
+        form.submission.data = secrets.token_urlsafe(16)
+        return _form_page(event, form, {}, {})
+    picks = _picks()
+    form_ok = form.validate()
+    items, choice_errors = check_choices(event, picks)
+    if not form_ok or choice_errors:
+        return _form_page(
+            event, form, choice_errors, picks, status=400, form_error=_csrf_message(form)
+        )
+    submission = (form.submission.data or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", submission):
+        submission = ""
+    outcome = register(
+        event,
+        Applicant(
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            email=form.email.data,
+            organisation=form.organisation.data or "",
+            job_title=form.job_title.data or "",
+            language=_language(),
+        ),
+        items,
+        submission_key=submission or None,
+    )
+    mail.deliver_new()
+    if outcome.created or outcome.resubmitted:
+        return redirect(_participant_url(outcome.registration), code=303)
+    return redirect(url_for("public.register_sent", slug=event.slug), code=303)
+
+
+@bp.get("/events/<slug>/register/sent")
+def register_sent(slug: str):
+    event = _open_event_or_404(slug)
+    return render_template("public/register_sent.html", event=event)
+
+
+def _participant_url(registration: Registration, view: str = "public.participant_page") -> str:
+    return url_for(view, token=registration.token)
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = find_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.after_request
+def _private_pages(response: Response) -> Response:
+    """A participant's pages carry their secret link: not cached, not sent as Referer."""
+    if request.path.startswith("/r/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/r/<token>/")
+def participant_page(token: str):
+    registration = _registration_or_404(token)
+    event = registration.event
+    return render_template(
+        "public/participant.html",
+        event=event,
+        registration=registration,
+        position=waitlist_position(registration),
+        items=chosen_items(registration),
+        can_change=registration.status != RegistrationStatus.CANCELLED
+        and bool(choice_fields(event))
+        and registration_window(event) == Window.OPEN,
+        can_reactivate=registration.status == RegistrationStatus.CANCELLED
+        and registration_window(event) == Window.OPEN,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/r/<token>/change", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def participant_change(token: str):
+    registration = _registration_or_404(token)
+    event = registration.event
+    if registration.status == RegistrationStatus.CANCELLED:
+        flash(_("Cette inscription est annulée : elle ne peut plus changer."), "error")
+        return redirect(_participant_url(registration), code=303)
+    if registration_window(event) != Window.OPEN:
+        flash(_("Les inscriptions sont closes : les ateliers ne peuvent plus changer."), "error")
+        return redirect(_participant_url(registration), code=303)
+    form = ConfirmForm()
+    current = {
+        name: str(choice.item_id)
+        for name, block in choice_fields(event)
+        for choice in registration.choices
+        if choice.item_id in {item.id for item in block.workshops}
+    }
+    page = {"template": "public/participant_change.html", "registration": registration}
+    if request.method == "GET":
+        return _form_page(event, form, {}, current, **page)
+    picks = _picks()
+    items, errors = check_choices(event, picks)
+    if not form.validate() or errors:
+        return _form_page(
+            event, form, errors, picks, status=400, form_error=_csrf_message(form), **page
+        )
+    try:
+        change_choices(registration, items)
+    except RegistrationRefused as refused:
+        return _form_page(event, form, refused.errors, picks, status=400, **page)
+    mail.deliver_new()
+    flash(_("Vos choix d'ateliers sont enregistrés."), "success")
+    return redirect(_participant_url(registration), code=303)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def participant_cancel(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        cancel(registration)
+        mail.deliver_new()
+        flash(_("Votre inscription est annulée."), "success")
+        return redirect(_participant_url(registration), code=303)
+    return render_template(
+        "public/participant_confirm.html",
+        event=registration.event,
+        registration=registration,
+        form=form,
+        action="cancel",
+        form_error=_csrf_message(form),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.post("/r/<token>/reactivate")
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def participant_reactivate(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if not form.validate():
+        flash(_csrf_message(form) or _("Demande invalide."), "error")
+    elif registration_window(registration.event) != Window.OPEN:
+        flash(_("Les inscriptions sont closes."), "error")
+    else:
+        try:
+            reactivate(registration)
+        except RegistrationRefused as refused:
+            flash(str(refused.errors["form"]), "error")
+        else:
+            mail.deliver_new()
+    return redirect(_participant_url(registration), code=303)
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def participant_erase(token: str):
+    registration = _registration_or_404(token)
+    event = registration.event
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        erase(registration)
+        flash(_("Vos données ont été effacées. Ce lien ne mène plus nulle part."), "success")
+        return redirect(url_for("public.event_page", slug=event.slug), code=303)
+    return render_template(
+        "public/participant_confirm.html",
+        event=event,
+        registration=registration,
+        form=form,
+        action="erase",
+        form_error=_csrf_message(form),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.get("/r/<token>/export.json")
+def participant_export(token: str):
+    registration = _registration_or_404(token)
+    response = jsonify(export_data(registration))
+    response.headers["Content-Disposition"] = 'attachment; filename="inscription.json"'
+    return response

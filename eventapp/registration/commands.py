@@ -1,0 +1,29 @@
+"""`eventapp registrations …`: the registration rules from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from eventapp.programme import event_by_slug
+from eventapp.registration.service import erase_expired, seats_changed
+
+registrations_cli = AppGroup("registrations", help="Registrations and waiting lists.")
+
+
+@registrations_cli.command("purge")
+def purge_command() -> None:
+    """Erase the personal data of registrations to events that ended over a year ago."""
+    count = erase_expired()
+    click.echo(f"{count} registration(s) anonymised.")
+
+
+@registrations_cli.command("promote")
+@click.argument("slug")
+def promote_command(slug: str) -> None:
+    """Give freed seats (e.g. after raising a capacity) to the first in line, by mail."""
+    event = event_by_slug(slug)
+    if event is None:
+        raise click.ClickException(f"no event with the slug {slug!r}")
+    promoted = seats_changed(event)
+    click.echo(f"{len(promoted)} registration(s) promoted from the waiting list.")

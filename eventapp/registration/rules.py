@@ -1,0 +1,180 @@
+"""The rules that need no lock: the registration window, workshop choices, seats."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from eventapp.extensions import db
+from eventapp.models import Event, ProgrammeItem, Registration, RegistrationChoice
+from eventapp.models.registration import RegistrationStatus
+from eventapp.models.types import utcnow
+from eventapp.programme import Block, choice_blocks
+
+Message = str | LazyString
+
+
+class Window(enum.StrEnum):
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+
+
+@dataclass
+class Applicant:
+    """What a person gives when registering (already checked for form and length)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str = ""
+    job_title: str = ""
+    language: str = "fr"
+
+
+class RegistrationRefused(Exception):
+    """A rule refused the request; ``errors`` maps form field names to messages (lazy
+    translations, read in the language of whoever shows them)."""
+
+    def __init__(self, errors: Mapping[str, Message]) -> None:
+        super().__init__("refused: " + ", ".join(errors))
+        self.errors = dict(errors)
+
+
+def registration_window(event: Event, now: datetime | None = None) -> Window:
+    """Whether registration is open: switched on by the organisers, from
+    ``registration_opens_at`` (if any) until ``registration_closes_at``, or until the event
+    starts when no closing time is set."""
+    now = now or utcnow()
+    if not event.registration_open:
+        return Window.CLOSED
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return Window.NOT_YET
+    closes = event.registration_closes_at or event.starts_at
+    if now >= closes or now >= event.starts_at:
+        return Window.CLOSED
+    return Window.OPEN
+
+
+def choice_fields(event: Event) -> list[tuple[str, Block]]:
+    """The form field name of each round, e.g. ``workshop_1``, with its block."""
+    return [(f"workshop_{number}", block) for number, block in enumerate(choice_blocks(event), 1)]
+
+
+def check_choices(
+    event: Event, picks: Mapping[str, str | None]
+) -> tuple[list[ProgrammeItem], dict[str, Message]]:
+    """The workshops picked, one per round, or a message per faulty field.
+
+    A value must be the id of a workshop of that very round of this event; the same
+    theme may not be picked in two rounds.
+    """
+    chosen: list[ProgrammeItem] = []
+    errors: dict[str, Message] = {}
+    themes_seen: set[int] = set()
+    for name, block in choice_fields(event):
+        raw = (picks.get(name) or "").strip()
+        if not raw:
+            errors[name] = _l("Choisissez un atelier pour ce créneau.")
+            continue
+        by_id = {str(item.id): item for item in block.workshops}
+        item = by_id.get(raw)
+        if item is None:
+            errors[name] = _l("Cet atelier n'existe pas dans ce créneau.")
+            continue
+        if item.theme_id is not None and item.theme_id in themes_seen:
+            errors[name] = _l("Vous avez déjà choisi ce thème dans un autre créneau.")
+            continue
+        if item.theme_id is not None:
+            themes_seen.add(item.theme_id)
+        chosen.append(item)
+    return chosen, errors
+
+
+def item_capacity(item: ProgrammeItem) -> int | None:
+    """Seats of a workshop: its own capacity, else its room's, else unlimited (None)."""
+    if item.capacity is not None:
+        return item.capacity
+    if item.room is not None and item.room.capacity is not None:
+        return item.room.capacity
+    return None
+
+
+@dataclass
+class Taken:
+    """Seats held by confirmed registrations: for the event and per workshop."""
+
+    event: int = 0
+    items: dict[int, int] = field(default_factory=dict)
+
+    def release(self, item_ids: Iterable[int]) -> None:
+        self.event -= 1
+        for item_id in item_ids:
+            self.items[item_id] = self.items.get(item_id, 0) - 1
+
+    def take(self, item_ids: Iterable[int]) -> None:
+        self.event += 1
+        for item_id in item_ids:
+            self.items[item_id] = self.items.get(item_id, 0) + 1
+
+
+def seats_taken(event_id: int) -> Taken:
+    confirmed = (Registration.event_id == event_id) & (
+        Registration.status == RegistrationStatus.CONFIRMED
+    )
+    event_count = db.session.scalar(select(func.count(Registration.id)).where(confirmed)) or 0
+    rows = db.session.execute(
+        select(RegistrationChoice.item_id, func.count(RegistrationChoice.id))
+        .join(Registration, Registration.id == RegistrationChoice.registration_id)
+        .where(confirmed)
+        .group_by(RegistrationChoice.item_id)
+    ).all()
+    return Taken(event=event_count, items={item_id: count for item_id, count in rows})
+
+
+def full_items(event: Event, items: Iterable[ProgrammeItem], taken: Taken) -> list[ProgrammeItem]:
+    """The picked workshops that have no seat left for one more person."""
+    full = []
+    for item in items:
+        capacity = item_capacity(item)
+        if capacity is not None and taken.items.get(item.id, 0) >= capacity:
+            full.append(item)
+    return full
+
+
+def event_is_full(event: Event, taken: Taken) -> bool:
+    return event.capacity is not None and taken.event >= event.capacity
+
+
+def fits(event: Event, items: Iterable[ProgrammeItem], taken: Taken) -> bool:
+    return not event_is_full(event, taken) and not full_items(event, items, taken)
+
+
+@dataclass
+class SeatsLeft:
+    event: int | None
+    items: dict[int, int | None]
+
+
+def seats_left(event: Event) -> SeatsLeft:
+    """Free seats for the event and for each workshop (None: unlimited), as of now.
+
+    A workshop never shows more seats than the event has left.
+    """
+    taken = seats_taken(event.id)
+    event_left = None if event.capacity is None else max(event.capacity - taken.event, 0)
+    items: dict[int, int | None] = {}
+    for _name, block in choice_fields(event):
+        for item in block.workshops:
+            capacity = item_capacity(item)
+            left = None if capacity is None else max(capacity - taken.items.get(item.id, 0), 0)
+            if event_left is not None:
+                left = event_left if left is None else min(left, event_left)
+            items[item.id] = left
+    return SeatsLeft(event=event_left, items=items)

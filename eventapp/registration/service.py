@@ -1,0 +1,423 @@
+"""Registering, changing, cancelling, erasing, promoting: each one unit of work under the
+event's lock (eventapp.registration.locking), committed here."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from eventapp import mail
+from eventapp.extensions import db
+from eventapp.models import (
+    Event,
+    OutboxMessage,
+    ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
+)
+from eventapp.models.registration import TOKEN_LOOKUP_LENGTH
+from eventapp.models.types import utcnow
+from eventapp.registration.locking import lock_event
+from eventapp.registration.rules import (
+    Applicant,
+    RegistrationRefused,
+    Taken,
+    choice_fields,
+    fits,
+    full_items,
+    seats_taken,
+)
+
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def email_key(email: str) -> str:
+    return email.strip().casefold()
+
+
+@dataclass
+class RegisterOutcome:
+    """``created``: a new registration. Otherwise the address was registered already
+    (its link was mailed to it) or ``resubmitted``: the same form was sent twice."""
+
+    registration: Registration
+    created: bool
+    resubmitted: bool = False
+
+
+def _refresh(registration: Registration) -> Registration:
+    """The registration as the database has it now that the lock is held."""
+    db.session.refresh(registration)
+    db.session.refresh(registration.event)
+    return registration
+
+
+def _refresh_capacities(event: Event, items: list[ProgrammeItem]) -> None:
+    """Capacities as the database has them under the lock (an organiser may have just
+    changed one)."""
+    db.session.refresh(event, ["capacity"])
+    for item in items:
+        db.session.refresh(item, ["capacity"])
+
+
+def _next_rank(event_id: int) -> int:
+    highest = db.session.scalar(
+        select(func.max(Registration.waitlist_rank)).where(Registration.event_id == event_id)
+    )
+    return (highest or 0) + 1
+
+
+def register(
+    event: Event,
+    applicant: Applicant,
+    items: list[ProgrammeItem],
+    submission_key: str | None = None,
+    now: datetime | None = None,
+) -> RegisterOutcome:
+    """Registers a person with one workshop per round: confirmed when the event and every
+    picked workshop have a seat, else waitlisted at the end of the line.
+
+    Same address twice: nothing is created, the existing link is mailed to that address.
+    Same form (``submission_key``) sent twice for the same address: the first
+    registration is returned, and its page may be shown again.
+    """
+    now = now or utcnow()
+    key = email_key(applicant.email)
+    try:
+        lock_event(event.id)
+        if submission_key:
+            earlier = db.session.scalars(
+                select(Registration).where(
+                    Registration.event_id == event.id,
+                    Registration.submission_key == submission_key,
+                )
+            ).first()
+            if earlier is not None and earlier.email_key == key:
+                db.session.commit()
+                return RegisterOutcome(earlier, created=False, resubmitted=True)
+            if earlier is not None:
+                # The same page sent again for someone else (a shared computer, the Back
+                # button): a new registration, which must not open the first one's page.
+                submission_key = None
+        existing = db.session.scalars(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.email_key == key
+            )
+        ).first()
+        if existing is not None:
+            mail.enqueue("already_registered", existing)
+            db.session.commit()
+            return RegisterOutcome(existing, created=False)
+        _refresh_capacities(event, items)
+        taken = seats_taken(event.id)
+        confirmed = fits(event, items, taken)
+        token = new_token()
+        registration = Registration(
+            event=event,
+            token=token,
+            token_lookup=token[:TOKEN_LOOKUP_LENGTH],
+            submission_key=submission_key or None,
+            first_name=applicant.first_name,
+            last_name=applicant.last_name,
+            email=applicant.email,
+            email_key=key,
+            organisation=applicant.organisation,
+            job_title=applicant.job_title,
+            language=applicant.language,
+            status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+            waitlist_rank=None if confirmed else _next_rank(event.id),
+            consent_at=now,
+            confirmed_at=now if confirmed else None,
+            choices=[RegistrationChoice(item=item) for item in items],
+        )
+        db.session.add(registration)
+        db.session.flush()
+        mail.enqueue("confirmed" if confirmed else "waitlisted", registration)
+        db.session.commit()
+    except IntegrityError:
+        # Only a writer that bypassed the lock can get here; the constraint keeps one row.
+        db.session.rollback()
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+    return RegisterOutcome(registration, created=True)
+
+
+def promote_waitlist(event: Event, taken: Taken | None = None) -> list[Registration]:
+    """Confirms, first in line first, every waitlisted registration that now fits, and
+    queues a mail to each. Call it under the event's lock (the functions here do)."""
+    taken = taken or seats_taken(event.id)
+    promoted: list[Registration] = []
+    waiting = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.waitlist_rank, Registration.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for registration in waiting:
+        if event.capacity is not None and taken.event >= event.capacity:
+            break
+        items = [choice.item for choice in registration.choices]
+        if fits(event, items, taken):
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = utcnow()
+            taken.take(item.id for item in items)
+            mail.enqueue("promoted", registration)
+            promoted.append(registration)
+    db.session.flush()
+    return promoted
+
+
+def seats_changed(event: Event) -> list[Registration]:
+    """For organisers: after raising a capacity, promotes whoever now fits, atomically."""
+    try:
+        lock_event(event.id)
+        db.session.refresh(event)
+        promoted = promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return promoted
+
+
+def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Registration:
+    """Replaces the workshops picked. A confirmed person keeps their place only if every new
+    workshop has a seat (else RegistrationRefused names the full ones); a waitlisted person
+    keeps their rank and is confirmed as soon as the new picks fit."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        _refresh(registration)
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise RegistrationRefused(
+                {"form": _l("Cette inscription est annulée : elle ne peut plus changer.")}
+            )
+        _refresh_capacities(event, items)
+        taken = seats_taken(event.id)
+        old_ids = [choice.item_id for choice in registration.choices]
+        if registration.status == RegistrationStatus.CONFIRMED:
+            taken.release(old_ids)
+            full = {item.id for item in full_items(event, items, taken)}
+            if full:
+                errors = {
+                    name: _l("Cet atelier est complet.")
+                    for name, block in choice_fields(event)
+                    for item in block.workshops
+                    if item.id in full
+                }
+                raise RegistrationRefused(errors)
+            taken.take(item.id for item in items)
+        kept = {choice.item_id: choice for choice in registration.choices}
+        registration.choices = [
+            kept.get(item.id) or RegistrationChoice(item=item) for item in items
+        ]
+        db.session.flush()
+        mail.enqueue("changed", registration)
+        promote_waitlist(event, taken)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return registration
+
+
+def cancel(registration: Registration) -> Registration:
+    """Cancels; the seats go to the first in line who fits, told by mail."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        _refresh(registration)
+        if registration.status != RegistrationStatus.CANCELLED:
+            registration.status = RegistrationStatus.CANCELLED
+            registration.cancelled_at = utcnow()
+            db.session.flush()
+            mail.enqueue("cancelled", registration)
+            promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return registration
+
+
+def reactivate(registration: Registration) -> Registration:
+    """Registers again someone who cancelled, with the same workshops: confirmed if they
+    still fit, else at the end of the waiting list. Only the link's holder can do this
+    (a new attempt with the same address only mails the link)."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        _refresh(registration)
+        if registration.status != RegistrationStatus.CANCELLED or registration.erased_at:
+            db.session.commit()
+            return registration
+        items = [choice.item for choice in registration.choices]
+        if any(item.cancelled_at for item in items):
+            raise RegistrationRefused(
+                {"form": _l("Un de vos ateliers a été supprimé : choisissez-en un autre.")}
+            )
+        _refresh_capacities(event, items)
+        now = utcnow()
+        confirmed = fits(event, items, seats_taken(event.id))
+        registration.cancelled_at = None
+        if confirmed:
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = now
+        else:
+            registration.status = RegistrationStatus.WAITLISTED
+            registration.waitlist_rank = _next_rank(event.id)
+        db.session.flush()
+        mail.enqueue("confirmed" if confirmed else "waitlisted", registration)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return registration
+
+
+RETENTION = timedelta(days=365)
+
+
+def _anonymise(registration: Registration, now: datetime) -> None:
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = registration.cancelled_at or now
+    registration.erased_at = now
+    registration.first_name = ""
+    registration.last_name = ""
+    registration.email = ""
+    registration.email_key = None
+    registration.organisation = ""
+    registration.job_title = ""
+    registration.submission_key = None
+    token = new_token()  # nobody knows it: the old link leads nowhere
+    registration.token = token
+    registration.token_lookup = token[:TOKEN_LOOKUP_LENGTH]
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+    )
+
+
+def erase(registration: Registration) -> None:
+    """Anonymises the registration: personal data and mails gone, the link dead, the
+    seat freed; the row and its workshop choices stay so that the counts stay true."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        _refresh(registration)
+        _anonymise(registration, utcnow())
+        db.session.flush()
+        promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION) -> int:
+    """Anonymises every registration of the events that ended more than ``retention`` ago
+    (what the consent text promises); returns how many. Nobody is promoted or mailed."""
+    now = now or utcnow()
+    event_ids = db.session.scalars(
+        select(Event.id).where(Event.ends_at < now - retention).order_by(Event.id)
+    ).all()
+    db.session.commit()
+    erased = 0
+    for event_id in event_ids:
+        try:
+            lock_event(event_id)
+            rows = db.session.scalars(
+                select(Registration).where(
+                    Registration.event_id == event_id, Registration.erased_at.is_(None)
+                )
+            ).all()
+            for registration in rows:
+                _anonymise(registration, now)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        erased += len(rows)
+    return erased
+
+
+def find_by_token(token: str) -> Registration | None:
+    """The registration whose link carries this token; compared in constant time."""
+    if not TOKEN_PATTERN.fullmatch(token or ""):
+        return None
+    candidates = db.session.scalars(
+        select(Registration).where(Registration.token_lookup == token[:TOKEN_LOOKUP_LENGTH])
+    ).all()
+    found = None
+    for candidate in candidates:
+        if hmac.compare_digest(candidate.token.encode(), token.encode()):
+            found = candidate
+    return found
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first in line; None when not waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlist_rank is None:
+        return None
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.waitlist_rank <= registration.waitlist_rank,
+        )
+    )
+
+
+def chosen_items(registration: Registration) -> list[ProgrammeItem]:
+    return sorted((choice.item for choice in registration.choices), key=lambda item: item.starts_at)
+
+
+def export_data(registration: Registration) -> dict:
+    """Everything stored about the person (GDPR export), as JSON-ready data."""
+
+    def iso(instant: datetime | None) -> str | None:
+        return instant.isoformat() if instant else None
+
+    return {
+        "status": registration.status.value,
+        "waitlist_position": waitlist_position(registration),
+        "event": registration.event.slug,
+        "event_title": registration.event.title,
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "email": registration.email,
+        "organisation": registration.organisation,
+        "job_title": registration.job_title,
+        "language": registration.language,
+        "registered_at": iso(registration.created_at),
+        "consent_at": iso(registration.consent_at),
+        "confirmed_at": iso(registration.confirmed_at),
+        "cancelled_at": iso(registration.cancelled_at),
+        "choices": [
+            {
+                "item_id": item.id,
+                "title": item.title,
+                "start": iso(item.starts_at),
+                "end": iso(item.ends_at),
+                "room": item.room.name if item.room else None,
+            }
+            for item in chosen_items(registration)
+        ],
+    }

@@ -1,0 +1,96 @@
+"""Serving the app for real: gunicorn with several worker processes on 127.0.0.1, and a
+tiny HTTP client with its own cookie jar per simulated person."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Browser:
+    """One person: a cookie jar and plain HTTP/1.1 requests, redirects not followed."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Accept-Language": "fr"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read().decode()
+            for header, value in response.getheaders():
+                if header.lower() == "set-cookie":
+                    name, _, rest = value.partition("=")
+                    self.cookies[name] = rest.split(";", 1)[0]
+            return response.status, dict(response.getheaders()), data
+        finally:
+            connection.close()
+
+
+def wait_until_serving(port: int, server: subprocess.Popen) -> None:
+    for _attempt in range(600):
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {server.returncode}")
+        try:
+            status, _headers, _body = Browser(port).request("GET", "/")
+        except OSError:
+            time.sleep(0.1)
+            continue
+        if status == 200:
+            return
+    raise AssertionError("gunicorn did not answer")
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], cwd: Path, workers: int) -> Iterator[int]:
+    """Serves ``eventapp:create_app()`` with ``workers`` processes; yields the port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--backlog",
+            "2048",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "eventapp:create_app()",
+        ],
+        env=os.environ | env,
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        wait_until_serving(port, server)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
