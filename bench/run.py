@@ -14,12 +14,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import pages
+from bench import load, pages
 from bench.timing import Figure, table
 from eventapp import create_app
 from eventapp.extensions import db
 
-SECTIONS = {"pages": pages.run}
+SECTIONS = {"pages": pages.run, "registration": load.run}
 
 
 def _app(folder: Path):

@@ -1,0 +1,131 @@
+"""Registration throughput under gunicorn, against the hello ceiling served the same way.
+
+Each measurement: gunicorn with W workers on 127.0.0.1, locust headless in another process
+for a fixed time; repeated, reported as median and spread. Durability is kept: SQLite in WAL
+with its normal synchronous setting, PostgreSQL with fsync on.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from flask import Flask
+
+from bench.timing import Figure
+from eventapp.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SLUG = "bench-day"
+USERS = int(os.environ.get("BENCH_USERS", "16"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "12"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(app_spec: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--backlog", "2048", "--log-level", "warning", app_spec],
+        env=os.environ | env, cwd=ROOT, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)  # noqa: S310
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise RuntimeError(f"gunicorn did not start for {app_spec}")
+
+
+def _locust(port: int, mode: str, folder: Path) -> dict[str, float]:
+    prefix = folder / f"locust-{mode}-{port}"
+    subprocess.run(
+        [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+         "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s", "--host",
+         f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--loglevel",
+         "ERROR"],
+        env=os.environ | {"BENCH_MODE": mode, "BENCH_SLUG": SLUG}, cwd=ROOT, check=False,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=SECONDS + 60,
+    )  # fmt: skip
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    row = rows["hello" if mode == "hello" else "POST registration"]
+    return {
+        "rps": float(row["Requests/s"]),
+        "p50": float(row["50%"]),
+        "p99": float(row["99%"]),
+        "failures": float(row["Failure Count"]),
+    }
+
+
+def _prepare(app: Flask) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from factories import make_event  # the tests' open event: two rounds, three workshops
+
+    with app.app_context():
+        make_event(SLUG, workshop_capacity=None, title="Journée de mesure")
+        db.session.remove()
+
+
+def _spread(values: list[float]) -> float:
+    return (max(values) - min(values)) / 2 if len(values) > 1 else 0.0
+
+
+def run(app: Flask, runs: int) -> list[Figure]:
+    _prepare(app)
+    env = {
+        "EVENTAPP_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "EVENTAPP_SECRET_KEY": "bench",
+        "EVENTAPP_RATELIMIT_ENABLED": "false",
+        "EVENTAPP_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-outbox-"),
+    }
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for workers in (2, 4):
+            measured: dict[str, list[dict[str, float]]] = {"hello": [], "register": []}
+            for mode, spec in (("hello", "bench.hello:app"), ("register", "eventapp:create_app()")):
+                server, port = _serve(spec, workers, env)
+                try:
+                    for _ in range(REPEATS):
+                        measured[mode].append(_locust(port, mode, Path(folder)))
+                finally:
+                    os.killpg(server.pid, signal.SIGTERM)
+                    server.wait(timeout=30)
+            hello_rps = statistics.median(m["rps"] for m in measured["hello"])
+            figures.append(
+                Figure(f"hello, {workers} workers", hello_rps,
+                       _spread([m["rps"] for m in measured["hello"]]), "req/s",
+                       note=f"ceiling; p50 {statistics.median(m['p50'] for m in measured['hello']):.0f} ms")
+            )  # fmt: skip
+            rps = [m["rps"] for m in measured["register"]]
+            figures.append(
+                Figure(
+                    f"registration POST (CSRF flow), {workers} workers",
+                    statistics.median(rps),
+                    _spread(rps),
+                    "req/s",
+                    hello_rps,
+                    f"p50 {statistics.median(m['p50'] for m in measured['register']):.0f} ms, "
+                    f"p99 {statistics.median(m['p99'] for m in measured['register']):.0f} ms, "
+                    f"{sum(m['failures'] for m in measured['register']):.0f} failures",
+                )
+            )
+    return figures

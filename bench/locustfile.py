@@ -1,0 +1,53 @@
+"""Load for `make bench`: people registering through the whole CSRF flow (GET the form,
+POST it with the token and one workshop per round), or GET / for the hello ceiling."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+from locust import HttpUser, constant, task
+
+SLUG = os.environ.get("BENCH_SLUG", "bench-day")
+MODE = os.environ.get("BENCH_MODE", "register")
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+RADIO = re.compile(r'<input[^>]*type="radio"[^>]*name="(workshop[^"]*)"[^>]*value="(\d+)"')
+
+
+class Participant(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def act(self) -> None:
+        if MODE == "hello":
+            self.client.get("/", name="hello")
+            return
+        self.client.cookies.clear()
+        form = self.client.get(f"/events/{SLUG}/register", name="GET form")
+        token = TOKEN.search(form.text)
+        if token is None:
+            form.failure("no csrf token in the form")
+            return
+        choices: dict[str, str] = {}
+        for name, value in RADIO.findall(form.text):
+            choices.setdefault(name, value)
+        data = {
+            "csrf_token": token.group(1),
+            "first_name": "Camille",
+            "last_name": "Dupont",
+            "email": f"{uuid.uuid4().hex}@example.org",
+            "organisation": "CPAS",
+            "job_title": "assistante sociale",
+            "consent": "y",
+            **choices,
+        }
+        with self.client.post(
+            f"/events/{SLUG}/register",
+            data=data,
+            name="POST registration",
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 303:
+                answer.failure(f"status {answer.status_code}")
