@@ -29,9 +29,13 @@ class Participant(HttpUser):
         if token is None:
             form.failure("no csrf token in the form")
             return
-        choices: dict[str, str] = {}
+        rounds: dict[str, list[str]] = {}
         for name, value in RADIO.findall(form.text):
-            choices.setdefault(name, value)
+            rounds.setdefault(name, []).append(value)
+        # A different theme in each round (the rooms line up, so the n-th option per round).
+        choices = {
+            name: values[index % len(values)] for index, (name, values) in enumerate(rounds.items())
+        }
         data = {
             "csrf_token": token.group(1),
             "first_name": "Camille",
