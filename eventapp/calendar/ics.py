@@ -178,7 +178,22 @@ def _calendar(
         calendar.add_component(_timezone(event, items))
     for component in components:
         calendar.add_component(component)
-    return calendar.to_ical()
+    return _serialise(calendar)
+
+
+def _serialise(calendar: Calendar) -> bytes:
+    """The same bytes as ``calendar.to_ical()``, several times faster on big programmes.
+
+    icalendar folds every content line character by character; most lines are shorter than
+    the 75-octet limit and need no folding at all, so only the long ones go through it.
+    """
+    lines = []
+    for line in calendar.content_lines():
+        if not line:
+            continue
+        encoded = line.encode("utf-8")
+        lines.append(encoded if len(encoded) < 75 else line.to_ical())
+    return b"\r\n".join(lines) + b"\r\n"
 
 
 def programme_calendar(event: Event, base_url: str) -> bytes:
