@@ -18,10 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Mozilla's ical.js (Thunderbird's parser) reads the calendars in tests/test_calendar*.py;
-# pinned by tests/js/package-lock.json, installed once into tests/js/node_modules.
+# Mozilla's ical.js (Thunderbird's parser) reads the calendars in tests/test_calendar*.py and
+# axe-core checks pages in tests/browser/; pinned by tests/js/package-lock.json, installed into
+# tests/js/node_modules (again whenever the lock file is newer than the installed tree).
 js_dir="$(cd "$(dirname "$0")/../tests/js" && pwd)"
-if [ ! -f "$js_dir/node_modules/ical.js/package.json" ]; then
+if [ ! -f "$js_dir/node_modules/.package-lock.json" ] \
+  || [ "$js_dir/package-lock.json" -nt "$js_dir/node_modules/.package-lock.json" ]; then
   if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" != 0 ]; then
       echo "test-deps: please install nodejs and npm (apt-get install -y nodejs npm)" >&2
@@ -31,6 +33,6 @@ if [ ! -f "$js_dir/node_modules/ical.js/package.json" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
-  echo "test-deps: installing ical.js into tests/js/node_modules"
+  echo "test-deps: installing ical.js and axe-core into tests/js/node_modules"
   npm ci --prefix "$js_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi
