@@ -298,33 +298,35 @@ def schedule_updates(session: Session, item_ids: set[int], now: datetime | None 
     table = OutboxMessage.__table__
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     not_before = now + DEBOUNCE
-    for (registration_id, kind), ids in sorted(wanted.items()):
-        person = people[registration_id]
-        statement = insert(table).values(
-            registration_id=registration_id,
-            kind=kind,
-            recipient=person.email,
-            sender=sender,
-            subject="",
-            body_text="",
-            body_html="",
-            language=person.language or "fr",
-            status=OutboxStatus.QUEUED,
-            attempts=0,
-            last_error="",
-            next_attempt_at=not_before,
-            created_at=now,
-            pending_key=f"{kind}:{registration_id}",
-            item_ids=format_ids(ids),
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.pending_key],
-            set_={
-                "next_attempt_at": statement.excluded.next_attempt_at,
-                "item_ids": table.c.item_ids + "," + statement.excluded.item_ids,
-            },
-        )
-        session.execute(statement)
+    rows = [
+        {
+            "registration_id": registration_id,
+            "kind": kind,
+            "recipient": people[registration_id].email,
+            "sender": sender,
+            "subject": "",
+            "body_text": "",
+            "body_html": "",
+            "language": people[registration_id].language or "fr",
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "last_error": "",
+            "next_attempt_at": not_before,
+            "created_at": now,
+            "pending_key": f"{kind}:{registration_id}",
+            "item_ids": format_ids(ids),
+        }
+        for (registration_id, kind), ids in sorted(wanted.items())
+    ]
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.pending_key],
+        set_={
+            "next_attempt_at": statement.excluded.next_attempt_at,
+            "item_ids": table.c.item_ids + "," + statement.excluded.item_ids,
+        },
+    )
+    session.execute(statement, rows)  # one executemany: one upsert per person and method
     return len(wanted)
 
 
