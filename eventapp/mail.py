@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, select, update
 
+from eventapp.calendar.notify import NothingToSend
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, OutboxStatus, Registration
 from eventapp.models.types import utcnow
@@ -101,11 +102,21 @@ def enqueue(kind: str, registration: Registration) -> OutboxMessage:
     )
     db.session.add(message)
     db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
+    if kind == "changed":
+        from eventapp.calendar.notify import enqueue_withdrawn
+
+        enqueue_withdrawn(registration)  # METHOD:CANCEL for the workshops given up
     return message
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:
-    """The outbox row as a multipart/alternative mail (plain text, then HTML)."""
+    """The outbox row as a multipart/alternative mail (plain text, then HTML), with the
+    person's calendar invitation when the kind carries one (eventapp.calendar.notify):
+    a ``text/calendar; method=…`` alternative, which mail clients offer to add to the
+    calendar, and the same object as an ``.ics`` attachment (multipart/mixed)."""
+    from eventapp.calendar.notify import invitation_for
+
+    invite = invitation_for(row)  # raises NothingToSend for an update with nothing left
     message = EmailMessage()
     message["Subject"] = row.subject
     message["From"] = row.sender
@@ -115,6 +126,12 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
+    if invite is not None:
+        text = invite.data.decode("utf-8")
+        message.add_alternative(text, subtype="calendar", params={"method": invite.method})
+        message.add_attachment(
+            invite.data, maintype="application", subtype="ics", filename=invite.filename
+        )
     message["Content-Language"] = row.language  # after set_content, which drops Content-*
     return message
 
@@ -150,7 +167,7 @@ def _claim(row_id: int, now: datetime) -> bool:
             OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.next_attempt_at <= now,
         )
-        .values(next_attempt_at=now + CLAIM_LEASE)
+        .values(next_attempt_at=now + CLAIM_LEASE, pending_key=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -178,6 +195,10 @@ def _deliver_rows(row_ids: list[int], now: datetime) -> DeliveryReport:
                 _send_smtp(message)
             else:
                 _write_eml(row, message)
+        except NothingToSend:  # a calendar update whose items all left the agenda since
+            db.session.delete(row)
+            db.session.commit()
+            continue
         except (smtplib.SMTPException, OSError, ValueError) as error:
             row.attempts += 1
             row.last_error = f"{type(error).__name__}: {error}"[:2000]

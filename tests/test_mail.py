@@ -89,7 +89,11 @@ def event(app):
 
 
 def _parts(message: EmailMessage) -> dict[str, str]:
-    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+    return {
+        part.get_content_type(): part.get_content()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
 
 
 def test_confirmation_reaches_a_real_smtp_server_right_after_the_request(
@@ -104,9 +108,11 @@ def test_confirmation_reaches_a_real_smtp_server_right_after_the_request(
     assert smtp.envelopes[0][1] == ["ana.lopez@example.org"]
     assert message["To"] == "ana.lopez@example.org"
     assert message["Subject"] == "Inscription confirmée : Journée ouverte"
-    assert message.get_content_type() == "multipart/alternative"
+    # text, HTML and the calendar invitation as alternatives, the invitation attached too
+    assert message.get_content_type() == "multipart/mixed"
     parts = _parts(message)
-    assert set(parts) == {"text/plain", "text/html"}
+    assert set(parts) == {"text/plain", "text/html", "text/calendar", "application/ics"}
+    assert "METHOD:REQUEST" in parts["text/calendar"]
     link = f"http://127.0.0.1:5000/r/{token}/"
     assert link in parts["text/plain"] and f'href="{link}"' in parts["text/html"]
     assert "Bonjour Zoé," in parts["text/plain"]
@@ -191,7 +197,7 @@ def test_without_a_mail_server_mails_are_eml_files(app, client, event) -> None:
     [written] = set(folder.glob("*.eml")) - before
     message = message_from_bytes(written.read_bytes(), policy=policy.default)
     assert message["To"] == "ana.lopez@example.org"
-    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_content_type() == "multipart/mixed"
     assert f"/r/{token}/" in _parts(message)["text/plain"]
     [row] = outbox(app)
     assert row.status == "sent"

@@ -24,6 +24,9 @@ ITEM_ATTRIBUTES = ("title", "starts_at", "ends_at", "room_id", "room", "cancelle
 SPEAKER_ATTRIBUTES = ("name", "role", "organisation")
 ROOM_ATTRIBUTES = ("name",)
 EVENT_ATTRIBUTES = ("timezone", "venue_name", "venue_address")
+# session.info key: ids of the items bumped in the flush under way (for notify.py, which
+# mails the updates once the flush is written).
+BUMPED_KEY = "eventapp.calendar.bumped"
 
 
 def _changed(obj: Any, attribute: str) -> bool:
@@ -124,4 +127,6 @@ def bump_sequences(session: Session) -> list[ProgrammeItem]:
 
 @sa_event.listens_for(db.session, "before_flush")
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    bump_sequences(session)
+    bumped = bump_sequences(session)
+    if bumped:
+        session.info.setdefault(BUMPED_KEY, set()).update(item.id for item in bumped)

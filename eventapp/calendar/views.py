@@ -2,19 +2,31 @@
 
 GET /events/<slug>/calendar.ics            the whole programme (subscribe with webcal://)
 GET /events/<slug>/items/<item_id>.ics     one programme item
+GET /r/<token>/calendar.ics                a participant's own agenda (secret link)
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from eventapp.calendar import changes  # noqa: F401  (keeps SEQUENCE growing on every flush)
-from eventapp.calendar.ics import calendar_last_modified, item_calendar, programme_calendar
-from eventapp.models import Event
+from eventapp.calendar import (
+    changes,  # noqa: F401  (keeps SEQUENCE growing on every flush)
+    notify,  # noqa: F401  (mails the updates those changes call for)
+)
+from eventapp.calendar.ics import (
+    Attendee,
+    agenda_items,
+    calendar_last_modified,
+    item_calendar,
+    personal_calendar,
+    programme_calendar,
+)
+from eventapp.models import Event, RegistrationStatus
 from eventapp.programme import published_event
+from eventapp.registration import find_by_token
 
 bp = Blueprint("calendar", __name__)
 
@@ -54,6 +66,32 @@ def item(slug: str, item_id: int) -> Response:
     body = item_calendar(event, found, current_app.config["BASE_URL"])
     filename = f"{event.slug}-{found.id}.ics"
     return ics_response(body, filename, calendar_last_modified(event, [found]))
+
+
+@bp.get("/r/<token>/calendar.ics")
+def personal(token: str) -> Response:
+    """The person's agenda: plenaries, breaks and their own workshops, nobody else's data.
+    Once the registration is cancelled every item says CANCELLED (subscribed clients then
+    remove them) rather than the feed disappearing."""
+    registration = find_by_token(token)
+    if registration is None or registration.erased_at is not None:
+        abort(404)
+    event = registration.event
+    chosen = [choice.item for choice in registration.choices]
+    body = personal_calendar(
+        event,
+        chosen,
+        registration_cancelled=registration.status == RegistrationStatus.CANCELLED,
+        attendee=Attendee(name=registration.full_name, email=registration.email),
+        base_url=current_app.config["BASE_URL"],
+    )
+    changed = calendar_last_modified(event, agenda_items(event, chosen))
+    changed = max(changed, registration.updated_at.astimezone(UTC).replace(microsecond=0))
+    response = ics_response(body, f"{event.slug}-agenda.ics", changed)
+    response.cache_control.private = True  # the link is secret: no shared cache keeps it
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.app_template_global()

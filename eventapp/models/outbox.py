@@ -24,6 +24,12 @@ class OutboxMessage(db.Model):
     A failed delivery leaves the row queued with ``last_error`` and a later
     ``next_attempt_at`` (back-off); a sender claims a row by moving ``next_attempt_at``
     forward in one conditional UPDATE, so two senders never deliver the same row.
+
+    ``next_attempt_at`` is also the "not before" of a debounced calendar update: while it
+    waits, such a row holds a ``pending_key`` (unique), so that each new change of the
+    programme pushes the one waiting row of that person forward instead of adding a row;
+    the claim clears the key. ``item_ids`` lists the programme items a calendar mail is
+    about (comma-separated), when the mail is built at delivery time.
     """
 
     __tablename__ = "outbox_message"
@@ -48,6 +54,8 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    item_ids: Mapped[str] = mapped_column(Text, default="")
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

@@ -1,0 +1,358 @@
+"""Calendar invitations by mail (iMIP, RFC 6047): what each outbox mail carries, and the
+debounced updates sent when the programme changes.
+
+Which mail carries which iTIP method (one method per mail, as RFC 6047 asks):
+
+- ``confirmed``, ``promoted``, ``changed``: REQUEST, the person's agenda (plenaries, breaks,
+  their workshops; items already cancelled left out);
+- ``cancelled`` (the registration): CANCEL, the whole agenda;
+- ``withdrawn``: CANCEL, the workshops that left the agenda on a change of choice (sent with
+  the ``changed`` mail, which brings the new ones);
+- ``update``: REQUEST, the items of the agenda that changed (time, room, title, speakers);
+- ``update_cancel``: CANCEL, the items of the agenda that were cancelled.
+
+Item changes are caught where their SEQUENCE is bumped (:mod:`eventapp.calendar.changes`,
+``before_flush``): that hook already knows, for every writer (organiser pages, CLI,
+imports), which items changed in a way a calendar must see, so nothing is guessed twice.
+Once the flush is written (``after_flush_postexec``), each confirmed person attending such
+an item gets one waiting outbox row per method, keyed by ``pending_key``: an upsert adds
+the items to it and pushes its ``next_attempt_at`` (the "not before") to now + DEBOUNCE.
+Many edits within a few minutes thus make one mail per person; it is written when
+delivered, from the programme as it is then (same UID, the SEQUENCE reached), inside the
+same transaction as the edit (a rolled back edit queues nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from eventapp.calendar.changes import BUMPED_KEY
+from eventapp.calendar.ics import Attendee, Method, agenda_items, invitation
+from eventapp.extensions import db
+from eventapp.models import (
+    ItemKind,
+    OutboxMessage,
+    OutboxStatus,
+    ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
+)
+from eventapp.models.types import utcnow
+
+# How long a programme change waits for the next one before its mail goes out.
+DEBOUNCE = timedelta(minutes=5)
+
+UPDATE = "update"
+UPDATE_CANCEL = "update_cancel"
+WITHDRAWN = "withdrawn"
+
+METHODS = {
+    "confirmed": Method.REQUEST,
+    "promoted": Method.REQUEST,
+    "changed": Method.REQUEST,
+    "cancelled": Method.CANCEL,
+    WITHDRAWN: Method.CANCEL,
+    UPDATE: Method.REQUEST,
+    UPDATE_CANCEL: Method.CANCEL,
+}
+# Kinds whose text is written at delivery time, from the programme as it is then.
+DEFERRED_KINDS = (UPDATE, UPDATE_CANCEL, WITHDRAWN)
+
+# session.info key: {registration id: ids of the workshops removed from its choices}.
+REMOVED_CHOICES_KEY = "eventapp.calendar.removed_choices"
+
+
+class NothingToSend(Exception):
+    """A deferred calendar mail whose items all left (e.g. moved, then cancelled)."""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """The iTIP object a mail carries."""
+
+    method: Method
+    data: bytes
+    filename: str
+
+
+def attendee(registration: Registration) -> Attendee:
+    return Attendee(name=registration.full_name, email=registration.email)
+
+
+def format_ids(ids: set[int] | list[int]) -> str:
+    return ",".join(str(item_id) for item_id in sorted(set(ids)))
+
+
+def parse_ids(text: str) -> set[int]:
+    return {int(part) for part in (text or "").split(",") if part.strip()}
+
+
+def person_agenda(registration: Registration) -> list[ProgrammeItem]:
+    """Plenaries and breaks plus the person's workshops, cancelled ones included."""
+    chosen = [choice.item for choice in registration.choices]
+    return agenda_items(registration.event, chosen)
+
+
+def _items_for(row: OutboxMessage, registration: Registration) -> list[ProgrammeItem]:
+    agenda = person_agenda(registration)
+    kind = row.kind
+    if kind in ("confirmed", "promoted"):
+        return [item for item in agenda if item.cancelled_at is None]
+    if kind == "changed":  # on the waiting list, nothing was ever sent to their calendar
+        if registration.status != RegistrationStatus.CONFIRMED:
+            return []
+        return [item for item in agenda if item.cancelled_at is None]
+    if kind == "cancelled":
+        return agenda if registration.confirmed_at is not None else []
+    ids = parse_ids(row.item_ids)
+    if kind == WITHDRAWN:
+        kept = {item.id for item in agenda}
+        return [item for item in registration.event.items if item.id in ids and item.id not in kept]
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return []  # cancelled since: the cancellation mail removed everything
+    if kind == UPDATE:
+        return [item for item in agenda if item.id in ids and item.cancelled_at is None]
+    return [item for item in agenda if item.id in ids and item.cancelled_at is not None]
+
+
+def invitation_for(row: OutboxMessage, now: datetime | None = None) -> Invitation | None:
+    """The iTIP object the outbox row's mail carries, built now from the programme.
+
+    Deferred rows (updates, withdrawn workshops) also get their subject and text here;
+    NothingToSend when none of their items is left to tell about. Rows of other kinds,
+    and events without a contact address (the ORGANIZER), carry no invitation.
+    """
+    method = METHODS.get(row.kind)
+    registration = None
+    if row.registration_id is not None:
+        registration = db.session.get(Registration, row.registration_id)
+    if method is None or registration is None or not registration.email:
+        if row.kind in DEFERRED_KINDS:
+            raise NothingToSend(row.kind)
+        return None
+    event = registration.event
+    if not event.contact_email:
+        if row.kind in DEFERRED_KINDS:
+            raise NothingToSend(row.kind)
+        return None
+    items = _items_for(row, registration)
+    if not items:
+        if row.kind in DEFERRED_KINDS:
+            raise NothingToSend(row.kind)
+        return None
+    base_url = current_app.config["BASE_URL"]
+    if row.kind in DEFERRED_KINDS:
+        _write_text(row, registration, items, base_url)
+    data = invitation(
+        event,
+        items,
+        method=method,
+        attendee=attendee(registration),
+        base_url=base_url,
+        stamp=now or utcnow(),
+    )
+    filename = "annulation.ics" if method == Method.CANCEL else "invitation.ics"
+    return Invitation(method=method, data=data, filename=filename)
+
+
+def _subject(kind: str, event_title: str) -> str:
+    subjects = {
+        UPDATE: _("Programme modifié : %(event)s", event=event_title),
+        UPDATE_CANCEL: _("Annulé au programme : %(event)s", event=event_title),
+        WITHDRAWN: _("Retiré de votre agenda : %(event)s", event=event_title),
+    }
+    return " ".join(subjects[kind].split())
+
+
+def _write_text(
+    row: OutboxMessage, registration: Registration, items: list[ProgrammeItem], base_url: str
+) -> None:
+    event = registration.event
+    env = current_app.jinja_env
+    with force_locale(registration.language or "fr"):
+        context = {
+            "kind": row.kind,
+            "registration": registration,
+            "event": event,
+            "items": items,
+            "link": f"{base_url}/r/{registration.token}/",
+        }
+        row.body_text = env.get_template("mail/calendar_update.txt").render(context)
+        row.body_html = env.get_template("mail/calendar_update.html").render(context)
+        row.subject = _subject(row.kind, event.title)
+    row.recipient = registration.email
+    row.language = registration.language or "fr"
+
+
+def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
+    """After a change of choice: a CANCEL for the workshops that left the agenda.
+
+    The removed workshops are those the ``choices`` collection lost in this unit of work
+    (recorded by the listener below), less any picked again."""
+    from eventapp.mail import NEW_MESSAGES_KEY
+
+    removed = db.session.info.get(REMOVED_CHOICES_KEY, {}).pop(registration.id, set())
+    left = removed - {choice.item_id for choice in registration.choices}
+    if (
+        not left
+        or registration.status != RegistrationStatus.CONFIRMED
+        or not registration.event.contact_email
+    ):
+        return None
+    message = OutboxMessage(
+        registration_id=registration.id,
+        kind=WITHDRAWN,
+        recipient=registration.email,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        subject="",
+        body_text="",
+        body_html="",
+        language=registration.language or "fr",
+        next_attempt_at=utcnow(),
+        item_ids=format_ids(left),
+    )
+    db.session.add(message)
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
+    return message
+
+
+@sa_event.listens_for(Registration.choices, "remove")
+def _choice_removed(registration: Registration, choice: RegistrationChoice, initiator: Any) -> None:
+    session = object_session(registration) if registration.id else None
+    item_id = choice.item_id if choice.item_id is not None else getattr(choice.item, "id", None)
+    if session is None or item_id is None:
+        return
+    session.info.setdefault(REMOVED_CHOICES_KEY, {}).setdefault(registration.id, set()).add(item_id)
+
+
+def affected(session: Session, items: list[ProgrammeItem]) -> dict[tuple[int, str], set[int]]:
+    """{(registration id, kind): item ids}: who must hear of these changed items."""
+    wanted: dict[tuple[int, str], set[int]] = {}
+    by_event: dict[int, list[ProgrammeItem]] = {}
+    for item in items:
+        by_event.setdefault(item.event_id, []).append(item)
+    for event_id, changed in by_event.items():
+        common = [item.id for item in changed if item.kind != ItemKind.WORKSHOP]
+        workshop_ids = [item.id for item in changed if item.kind == ItemKind.WORKSHOP]
+        kinds = {item.id: UPDATE_CANCEL if item.cancelled_at else UPDATE for item in changed}
+        confirmed = (
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.erased_at.is_(None),
+        )
+        if common:
+            for registration_id in session.scalars(select(Registration.id).where(*confirmed)):
+                for item_id in common:
+                    wanted.setdefault((registration_id, kinds[item_id]), set()).add(item_id)
+        if workshop_ids:
+            rows = session.execute(
+                select(RegistrationChoice.registration_id, RegistrationChoice.item_id)
+                .join(Registration, Registration.id == RegistrationChoice.registration_id)
+                .where(*confirmed, RegistrationChoice.item_id.in_(workshop_ids))
+            )
+            for registration_id, item_id in rows:
+                wanted.setdefault((registration_id, kinds[item_id]), set()).add(item_id)
+    return wanted
+
+
+def _upsert(session: Session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def schedule_updates(session: Session, item_ids: set[int], now: datetime | None = None) -> int:
+    """Queues (or pushes back) one update row per affected person and method; returns how
+    many rows were touched. Runs inside the unit of work that changed the items."""
+    now = now or utcnow()
+    items = [
+        item
+        for item in session.scalars(select(ProgrammeItem).where(ProgrammeItem.id.in_(item_ids)))
+        if item.event.contact_email
+    ]
+    wanted = affected(session, items)
+    if not wanted:
+        return 0
+    people = {
+        row.id: row
+        for row in session.execute(
+            select(Registration.id, Registration.email, Registration.language).where(
+                Registration.id.in_({registration_id for registration_id, _ in wanted})
+            )
+        )
+    }
+    insert = _upsert(session)
+    table = OutboxMessage.__table__
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    not_before = now + DEBOUNCE
+    rows = [
+        {
+            "registration_id": registration_id,
+            "kind": kind,
+            "recipient": people[registration_id].email,
+            "sender": sender,
+            "subject": "",
+            "body_text": "",
+            "body_html": "",
+            "language": people[registration_id].language or "fr",
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "last_error": "",
+            "next_attempt_at": not_before,
+            "created_at": now,
+            "pending_key": f"{kind}:{registration_id}",
+            "item_ids": format_ids(ids),
+        }
+        for (registration_id, kind), ids in sorted(wanted.items())
+    ]
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.pending_key],
+        set_={
+            "next_attempt_at": statement.excluded.next_attempt_at,
+            "item_ids": table.c.item_ids + "," + statement.excluded.item_ids,
+        },
+    )
+    session.execute(statement, rows)  # one executemany: one upsert per person and method
+    return len(wanted)
+
+
+@sa_event.listens_for(db.session, "after_flush_postexec")
+def _after_flush(session: Session, flush_context: Any) -> None:
+    bumped = session.info.pop(BUMPED_KEY, None)
+    if bumped:
+        schedule_updates(session, bumped)
+
+
+@sa_event.listens_for(db.session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(BUMPED_KEY, None)
+    session.info.pop(REMOVED_CHOICES_KEY, None)
+
+
+@sa_event.listens_for(db.session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop(REMOVED_CHOICES_KEY, None)
+
+
+__all__ = [
+    "DEBOUNCE",
+    "Invitation",
+    "NothingToSend",
+    "enqueue_withdrawn",
+    "invitation_for",
+    "schedule_updates",
+]
