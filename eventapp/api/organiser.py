@@ -228,8 +228,15 @@ def edit_my_event(data: dict, slug: str):
 # --- rooms, themes, speakers -----------------------------------------------------------
 
 
+MAX_ID = 2**31 - 1  # an integer column's range on every database
+
+
+def _get(model, row_id: int):
+    return db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+
+
 def _child(model, event: Event, child_id: int):
-    found = db.session.get(model, child_id)
+    found = _get(model, child_id)
     if found is None or found.event_id != event.id:
         abort(404, message=f"This event has no {model.__tablename__} {child_id}.")
     return found
@@ -342,7 +349,7 @@ def create_speaker(data: dict):
 @blp.alt_response(422, **_problem(422, "Fields not valid"))
 def edit_speaker(data: dict, speaker_id: int):
     """Change a speaker's name, role or organisation."""
-    speaker = db.session.get(Speaker, speaker_id)
+    speaker = _get(Speaker, speaker_id)
     if speaker is None:
         abort(404, message=f"No speaker {speaker_id}.")
     for key, value in data.items():
@@ -405,7 +412,12 @@ def _save_item(event: Event, item: ProgrammeItem | None, data: dict) -> Programm
     speakers = item.speakers if item is not None else []
     if "speaker_ids" in data:
         ids = data["speaker_ids"]
-        found = {s.id: s for s in db.session.scalars(select(Speaker).where(Speaker.id.in_(ids)))}
+        found = {
+            s.id: s
+            for s in db.session.scalars(
+                select(Speaker).where(Speaker.id.in_([i for i in ids if 0 < i <= MAX_ID]))
+            )
+        }
         missing = [str(i) for i in ids if i not in found]
         if missing:
             errors["speaker_ids"] = ["No speaker " + ", ".join(missing) + "."]
@@ -546,7 +558,7 @@ def export_registrations(query: dict, slug: str):
 
 
 def _registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
+    registration = _get(Registration, registration_id)
     if registration is None or registration.event_id != event.id or registration.erased_at:
         abort(404, message=f"This event has no registration {registration_id}.")
     return registration

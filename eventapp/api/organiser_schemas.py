@@ -12,6 +12,16 @@ from eventapp.api.schemas import EventSchema, ItemSchema
 STRICT_INT = {"strict": True}
 
 
+def _plausible_year(value) -> None:
+    # Time zones give odd historical offsets (e.g. +00:17:30 before 1892): not for events.
+    if not 1970 <= value.year <= 2200:
+        raise ma.ValidationError("A year between 1970 and 2200.")
+
+
+def _moment(**kwargs) -> ma.fields.DateTime:
+    return ma.fields.DateTime(validate=_plausible_year, **kwargs)
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -52,11 +62,11 @@ class EventInSchema(StrictSchema):
     subtitle = _text(300)
     organising_body = _text(200)
     project = _text(200)
-    start = ma.fields.DateTime(
+    start = _moment(
         required=True,
         metadata={"description": "ISO 8601; without an offset, in the event's time zone"},
     )
-    end = ma.fields.DateTime(required=True)
+    end = _moment(required=True)
     timezone = ma.fields.String(
         validate=ma.validate.OneOf(sorted(available_timezones()), error="Unknown time zone."),
         metadata={"example": "Europe/Brussels"},
@@ -115,8 +125,8 @@ class ItemInSchema(StrictSchema):
         required=True, validate=ma.validate.OneOf(["plenary", "workshop", "break"])
     )
     title = _text(300, required=True)
-    start = ma.fields.DateTime(required=True)
-    end = ma.fields.DateTime(required=True)
+    start = _moment(required=True)
+    end = _moment(required=True)
     room_id = ma.fields.Integer(allow_none=True, **STRICT_INT)
     theme_id = ma.fields.Integer(allow_none=True, **STRICT_INT)
     capacity = _capacity()

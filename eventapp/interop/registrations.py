@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 from email_validator import EmailNotValidError, validate_email
+from flask.cli import with_appcontext
 
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.registration import Applicant, RegistrationRefused, change_choices, register
@@ -306,6 +307,7 @@ def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImpo
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
+@with_appcontext
 def import_command(slug: str, file: Path, dry_run: bool) -> None:
     """Import registrations from a CSV (first_name, last_name, email, organisation,
     job_title, workshops); one report line per CSV line."""
