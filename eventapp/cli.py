@@ -23,9 +23,12 @@ def register_commands(app: Flask) -> None:
     from eventapp.admin.cli import organiser_command
     from eventapp.calendar.commands import calendar_command
     from eventapp.interop.cli import import_command
+    from eventapp.interop.registrations import import_command as registrations_import
     from eventapp.mail import mail_cli
     from eventapp.proceedings.cli import proceedings_command
     from eventapp.registration.commands import registrations_cli
+
+    registrations_cli.add_command(registrations_import)
 
     for command in (
         demo_command,

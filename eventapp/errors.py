@@ -23,8 +23,15 @@ def problem(error: HTTPException) -> Response:
     if errors:
         # webargs nests messages by location (json, query…); a client wants the fields.
         if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "headers"}:
-            errors = {k: v for location in errors.values() for k, v in location.items()}
-        body["errors"] = errors
+            folded: dict = {}
+            for location, messages in errors.items():
+                # A body that is not JSON at all has messages for the location itself.
+                folded.update(messages if isinstance(messages, dict) else {location: messages})
+            errors = folded
+            if list(errors) == ["json"] and isinstance(errors["json"], list):
+                body["detail"] = " ".join(str(m) for m in errors.pop("json"))
+        if errors:
+            body["errors"] = errors
     response = jsonify(body)
     response.status_code = error.code or 500
     response.mimetype = "application/problem+json"

@@ -8,9 +8,29 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 API_PREFIX = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
+BEARER = "bearerAuth"
 
 
 class EventappApi(Api):
+    def _register_responses(self) -> None:
+        # Errors are RFC 9457 problem documents: say so in the document.
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        from eventapp.api.schemas import ProblemSchema
+
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An RFC 9457 problem document", "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
     def _register_error_handlers(self) -> None:
         # eventapp.errors answers both: problem documents under /api/, pages elsewhere.
         pass
@@ -46,16 +66,36 @@ def init_app(app: Flask) -> None:
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
-                    "Read the programmes of published events. Times are ISO 8601 with the "
-                    "offset of the event's time zone. Errors are RFC 9457 problem documents."
+                    "Read the programmes of published events and register to them; organisers "
+                    "manage their events with a personal token (Authorization: Bearer …, "
+                    "created in the organiser area under /admin/tokens). Times are ISO 8601 "
+                    "with the offset of the event's time zone. Errors are RFC 9457 problem "
+                    "documents."
                 )
-            }
+            },
+            "components": {
+                "securitySchemes": {
+                    BEARER: {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A personal API token of an organiser",
+                    }
+                }
+            },
         },
     )
     api.init_app(app)
+    from eventapp.api.organiser import blp as organiser_blp
     from eventapp.api.public import blp as public_blp
+    from eventapp.api.registration import blp as registration_blp
+    from eventapp.extensions import csrf
 
     api.register_blueprint(public_blp, url_prefix=API_PREFIX)
+    # No cookies authenticate these: the registration takes JSON bodies only (a form of
+    # another site cannot send one without CORS), the organiser calls a bearer token.
+    for blueprint in (registration_blp, organiser_blp):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 
     @app.get(f"{API_PREFIX}/docs/assets/<path:filename>")

@@ -1,5 +1,6 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
+from eventapp.models.api_token import ApiToken
 from eventapp.models.event import (
     Event,
     EventStatus,
@@ -15,6 +16,7 @@ from eventapp.models.registration import Registration, RegistrationChoice, Regis
 from eventapp.models.user import User, event_manager
 
 __all__ = [
+    "ApiToken",
     "Event",
     "EventStatus",
     "ItemKind",

@@ -1,0 +1,135 @@
+"""Public registration through the API: the form's rules, rate limit and mails, JSON only."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app, jsonify
+from flask_babel import get_locale
+from flask_smorest import Blueprint, abort
+
+from eventapp import mail
+from eventapp.api import PROBLEM_JSON
+from eventapp.api.common import check_body
+from eventapp.api.schemas import ProblemSchema
+from eventapp.interop.registrations import workshop_picks
+from eventapp.programme import published_event
+from eventapp.public.registration import _registration_limit, limiter
+from eventapp.registration import (
+    Applicant,
+    Window,
+    check_choices,
+    register,
+    registration_window,
+    waitlist_position,
+)
+
+blp = Blueprint(
+    "api_registration", __name__, description="Registering to a published event (JSON only)"
+)
+blp.before_request(check_body)
+
+NO_MARKUP = r"^[^<>\x00-\x1f\x7f]*$"
+PLAIN = ma.validate.Regexp(NO_MARKUP, error="< > and line breaks are refused.")
+
+
+def _name(limit: int, required: bool = True) -> ma.fields.String:
+    validators = [ma.validate.Length(min=1 if required else 0, max=limit), PLAIN]
+    if required:
+        return ma.fields.String(required=True, validate=validators)
+    return ma.fields.String(load_default="", validate=validators)
+
+
+class RegistrationInSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    first_name = _name(100)
+    last_name = _name(100)
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    organisation = _name(200, required=False)
+    job_title = _name(200, required=False)
+    consent = ma.fields.Boolean(
+        required=True,
+        validate=ma.validate.Equal(True, error="Consent is needed to register."),
+        metadata={"description": "Must be true: the person agrees to the use of their data"},
+    )
+    workshops = ma.fields.List(
+        ma.fields.Integer(strict=True),
+        load_default=list,
+        metadata={"description": "One programme item id per round of parallel workshops"},
+    )
+
+    @ma.pre_load
+    def _strip(self, data, **kwargs):
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class RegistrationOutSchema(ma.Schema):
+    status = ma.fields.String(metadata={"enum": ["confirmed", "waitlisted"]})
+    waitlist_position = ma.fields.Integer(allow_none=True)
+    token = ma.fields.String(metadata={"description": "The secret of the participant's link"})
+    url = ma.fields.Url(metadata={"description": "The participant's own page"})
+
+
+class AlreadyRegisteredSchema(ma.Schema):
+    status = ma.fields.String(metadata={"enum": ["already_registered"]})
+    detail = ma.fields.String()
+
+
+@blp.route("/events/<slug>/registrations", methods=["POST"])
+@limiter.limit(_registration_limit)
+@blp.arguments(RegistrationInSchema)
+@blp.response(201, RegistrationOutSchema)
+@blp.alt_response(202, schema=AlreadyRegisteredSchema, description="Address known: link mailed")
+@blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@blp.alt_response(415, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@blp.alt_response(429, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def register_json(data: dict, slug: str):
+    """Register a person, as the registration form does: confirmed when the event and the
+    workshops have seats, else on the waiting list; the same mails are sent. An address
+    already registered gets its link by mail again (202, no token in the answer)."""
+    event = published_event(slug)
+    if event is None:
+        abort(404, message=f"No published event has the slug {slug!r}.")
+    window = registration_window(event)
+    if window != Window.OPEN:
+        reason = "not open yet" if window == Window.NOT_YET else "closed"
+        abort(409, message=f"Registration to this event is {reason}.")
+    picks, problems = workshop_picks(event, data["workshops"])
+    if problems:
+        abort(422, message="Some workshops cannot be chosen.", errors={"workshops": problems})
+    items, errors = check_choices(event, picks)
+    if errors:
+        messages = [f"{name}: {message}" for name, message in errors.items()]
+        abort(422, message="Some workshops cannot be chosen.", errors={"workshops": messages})
+    outcome = register(
+        event,
+        Applicant(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            organisation=data["organisation"],
+            job_title=data["job_title"],
+            language=str(get_locale() or "fr"),
+        ),
+        items,
+    )
+    mail.deliver_new()
+    if not outcome.created:
+        answer = jsonify(
+            status="already_registered",
+            detail="This address is registered already: its link was mailed to it again.",
+        )
+        answer.status_code = 202
+        return answer
+    registration = outcome.registration
+    return {
+        "status": registration.status.value,
+        "waitlist_position": waitlist_position(registration),
+        "token": registration.token,
+        "url": f"{current_app.config['BASE_URL']}/r/{registration.token}/",
+    }

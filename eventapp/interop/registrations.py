@@ -1,0 +1,332 @@
+"""Registrations in and out: CSV / XLSX writers over plain rows, and the CSV import.
+
+The writers take rows as plain dicts (whatever builds them: ``registration_rows`` below, or
+the organiser list's own row builder), so that one format writer serves every export.
+The import reads a CSV line by line and goes through the registration service, so that
+capacity, waiting list, workshop rounds and mails follow the same rules as the form.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask.cli import with_appcontext
+
+from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.registration import Applicant, RegistrationRefused, change_choices, register
+from eventapp.registration.rules import check_choices, choice_fields
+from eventapp.registration.service import email_key, waitlist_position
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_MAX_BYTES = 5 * 1024 * 1024
+NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
+IMPORT_FIELDS = ("first_name", "last_name", "email", "organisation", "job_title", "workshops")
+LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "organisation": 200, "job_title": 200}
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
+    if columns is not None:
+        return list(columns)
+    return list(rows[0].keys()) if rows else []
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(part) for part in value)
+    return neutralise(value if isinstance(value, int | float) else str(value))
+
+
+def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
+    """UTF-8 with a BOM (so that Excel reads the accents), one header line, formulas
+    neutralised."""
+    names = _columns(rows, columns)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_cell(row.get(name)) for name in names])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def rows_to_xlsx(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    title: str = "Inscriptions",
+) -> bytes:
+    """One worksheet, a bold header line; text cells are stored as text, never formulas."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    names = _columns(rows, columns)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet"
+    sheet.append(names)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_cell(row.get(name)) for name in names])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+EXPORT_COLUMNS = (
+    "id", "first_name", "last_name", "email", "organisation", "job_title", "status",
+    "waitlist_position", "workshops", "registered_at", "checked_in_at",
+)  # fmt: skip
+
+
+def registration_rows(event: Event, registrations: Iterable[Registration]) -> list[dict]:
+    """Plain rows for the writers (the API's export; the organiser list may bring its own)."""
+    rows = []
+    for registration in registrations:
+        if registration.erased_at:
+            continue
+        rows.append(
+            {
+                "id": registration.id,
+                "first_name": registration.first_name,
+                "last_name": registration.last_name,
+                "email": registration.email,
+                "organisation": registration.organisation,
+                "job_title": registration.job_title,
+                "status": registration.status.value,
+                "waitlist_position": waitlist_position(registration),
+                "workshops": [
+                    choice.item.title
+                    for choice in sorted(registration.choices, key=lambda c: c.item.starts_at)
+                ],
+                "registered_at": event.local(registration.created_at).isoformat(),
+                "checked_in_at": event.local(registration.checked_in_at).isoformat()
+                if registration.checked_in_at
+                else "",
+            }
+        )
+    return rows
+
+
+# --- import ----------------------------------------------------------------------------
+
+
+class RegistrationImportError(ValueError):
+    """The file as a whole cannot be read (encoding, header); one line for the user."""
+
+
+@dataclass
+class LineResult:
+    line: int
+    email: str
+    outcome: str  # created | updated | unchanged | refused
+    reason: str = ""
+
+    def text(self) -> str:
+        base = f"line {self.line}: {self.outcome}"
+        if self.email:
+            base += f" {self.email}"
+        return base + (f" — {self.reason}" if self.reason else "")
+
+
+@dataclass
+class CsvImportReport:
+    dry_run: bool
+    lines: list[LineResult] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    def summary(self) -> str:
+        prefix = "Dry run, nothing stored: would be " if self.dry_run else ""
+        return (
+            f"{prefix}{self.count('created')} created, {self.count('updated')} updated, "
+            f"{self.count('unchanged')} unchanged, {self.count('refused')} refused."
+        )
+
+
+def _read_csv(data: bytes) -> list[dict[str, str]]:
+    if len(data) > CSV_MAX_BYTES:
+        raise RegistrationImportError(f"the file is over {CSV_MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RegistrationImportError(f"not UTF-8 text (byte {error.start})") from error
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in ("first_name", "last_name", "email") if name not in header]
+    if missing:
+        raise RegistrationImportError("the header line lacks the column(s) " + ", ".join(missing))
+    unknown = [name for name in header if name not in IMPORT_FIELDS]
+    if unknown:
+        raise RegistrationImportError("unknown column(s) " + ", ".join(unknown))
+    reader.fieldnames = header
+    return [
+        {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
+        for row in reader
+    ]
+
+
+def _check_person(row: Mapping[str, str]) -> tuple[Applicant | None, list[str]]:
+    problems = []
+    for name, limit in LIMITS.items():
+        value = row.get(name, "")
+        if len(value) > limit:
+            problems.append(f"{name}: {limit} characters at most")
+        if name != "email" and NO_MARKUP.search(value):
+            problems.append(f"{name}: < > and control characters are refused")
+    for name in ("first_name", "last_name", "email"):
+        if not row.get(name):
+            problems.append(f"{name}: missing")
+    if row.get("email"):
+        try:
+            validate_email(row["email"], check_deliverability=False)
+        except EmailNotValidError as error:
+            problems.append(f"email: {error}")
+    if problems:
+        return None, problems
+    return Applicant(
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        email=row["email"],
+        organisation=row.get("organisation", ""),
+        job_title=row.get("job_title", ""),
+        language="fr",
+    ), []
+
+
+def workshop_picks(event: Event, ids: Iterable[object]) -> tuple[dict[str, str], list[str]]:
+    """Item ids given as a flat list, put in the round each belongs to (for check_choices)."""
+    rounds = choice_fields(event)
+    picks: dict[str, str] = {}
+    problems: list[str] = []
+    for raw in ids:
+        text = str(raw).strip()
+        matches = [name for name, block in rounds if text in {str(i.id) for i in block.workshops}]
+        if not matches:
+            problems.append(f"workshop {text}: not a workshop of this event")
+        elif matches[0] in picks:
+            problems.append(f"workshop {text}: a second pick for the same round")
+        else:
+            picks[matches[0]] = text
+    return picks, problems
+
+
+def _messages(errors: Mapping[str, object]) -> list[str]:
+    return [f"{name}: {message}" for name, message in errors.items()]
+
+
+def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImportReport:
+    """Creates or updates (same address) one registration per line; a refused line stores
+    nothing and says why. With ``dry_run`` nothing at all is stored and no mail is sent."""
+    from sqlalchemy import select
+
+    from eventapp.extensions import db
+
+    rows = _read_csv(data)
+    report = CsvImportReport(dry_run=dry_run)
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        email = row.get("email", "")
+        applicant, problems = _check_person(row)
+        ids = [part for part in re.split(r"[;,\s]+", row.get("workshops", "")) if part]
+        picks, pick_problems = workshop_picks(event, ids)
+        problems += pick_problems
+        items = []
+        if not pick_problems:
+            items, errors = check_choices(event, picks)
+            problems += _messages({k: str(v) for k, v in errors.items()})
+        key = email_key(email)
+        if key and key in seen:
+            problems.append("the same address appears on an earlier line")
+        seen.add(key)
+        if problems or applicant is None:
+            report.lines.append(LineResult(number, email, "refused", "; ".join(problems)))
+            continue
+        existing = db.session.scalars(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.email_key == key
+            )
+        ).first()
+        if existing is None:
+            if not dry_run:
+                outcome = register(event, applicant, items)
+                status = outcome.registration.status.value
+            else:
+                status = ""
+            report.lines.append(LineResult(number, email, "created", status))
+            continue
+        if existing.status == RegistrationStatus.CANCELLED:
+            report.lines.append(
+                LineResult(number, email, "refused", "this registration is cancelled")
+            )
+            continue
+        if {c.item_id for c in existing.choices} == {item.id for item in items}:
+            report.lines.append(LineResult(number, email, "unchanged"))
+            continue
+        if not dry_run:
+            try:
+                change_choices(existing, items)
+            except RegistrationRefused as refused:
+                reason = "; ".join(_messages({k: str(v) for k, v in refused.errors.items()}))
+                report.lines.append(LineResult(number, email, "refused", reason))
+                continue
+        report.lines.append(LineResult(number, email, "updated", "workshops changed"))
+    return report
+
+
+# --- command line ----------------------------------------------------------------------
+
+
+@click.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
+@with_appcontext
+def import_command(slug: str, file: Path, dry_run: bool) -> None:
+    """Import registrations from a CSV (first_name, last_name, email, organisation,
+    job_title, workshops); one report line per CSV line."""
+    from eventapp import mail
+    from eventapp.programme import event_by_slug
+
+    event = event_by_slug(slug)
+    if event is None:
+        raise click.ClickException(f"no event with the slug {slug!r}")
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {file}: {error.strerror}") from error
+    try:
+        report = import_registrations(event, data, dry_run=dry_run)
+    except RegistrationImportError as error:
+        raise click.ClickException(f"{file}: {error}") from error
+    if not dry_run:
+        mail.deliver_new()
+    for line in report.lines:
+        click.echo(line.text())
+    click.echo(report.summary())
