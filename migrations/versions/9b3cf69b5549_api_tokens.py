@@ -1,7 +1,7 @@
 """api tokens
 
 Revision ID: 9b3cf69b5549
-Revises: e248165ba6f7
+Revises: 546fdc3345b9
 Create Date: 2026-11-25 14:32:10.315874
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b3cf69b5549'
-down_revision = 'e248165ba6f7'
+down_revision = '546fdc3345b9'
 branch_labels = None
 depends_on = None
 
