@@ -38,6 +38,7 @@ LONGEST_RETRY = timedelta(hours=6)
 NEW_MESSAGES_KEY = "eventapp.outbox.new"
 
 KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "already_registered")
+KINDS += ("proceedings",)  # the compte-rendu is published (templates/mail/proceedings.*)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -59,6 +60,7 @@ def _subject(kind: str, event_title: str) -> str:
         "changed": _("Inscription modifiée : %(event)s", event=event_title),
         "cancelled": _("Inscription annulée : %(event)s", event=event_title),
         "already_registered": _("Votre lien d'inscription : %(event)s", event=event_title),
+        "proceedings": _("Le compte-rendu est publié : %(event)s", event=event_title),
     }
     return " ".join(subjects[kind].split())  # no line breaks in a header
 
@@ -86,8 +88,9 @@ def enqueue(kind: str, registration: Registration) -> OutboxMessage:
             "link": participant_url(registration),
             "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
         }
-        body_text = env.get_template("mail/registration.txt").render(context)
-        body_html = env.get_template("mail/registration.html").render(context)
+        stem = "mail/proceedings" if kind == "proceedings" else "mail/registration"
+        body_text = env.get_template(f"{stem}.txt").render(context)
+        body_html = env.get_template(f"{stem}.html").render(context)
         subject = _subject(kind, event.title)
     message = OutboxMessage(
         registration_id=registration.id,

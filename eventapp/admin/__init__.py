@@ -54,4 +54,10 @@ def _no_store(response):
     return response
 
 
-from eventapp.admin import imports, tokens, views, views_programme  # noqa: E402, F401
+from eventapp.admin import (  # noqa: E402, F401
+    imports,
+    proceedings,
+    tokens,
+    views,
+    views_programme,
+)

@@ -87,6 +87,11 @@ def set_registration_open(event: Event, is_open: bool) -> None:
 
 
 def set_proceedings_published(event: Event, published: bool) -> None:
+    if published:  # registrants are mailed the link (eventapp.proceedings.notify)
+        from eventapp.proceedings.notify import publish_proceedings
+
+        publish_proceedings(event)
+        return
     event.proceedings_published = published
     db.session.commit()
 

@@ -20,6 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventapp import mail
 from eventapp.admin import bp
 from eventapp.admin.accounts import (
     AccountError,
@@ -327,6 +328,7 @@ def event_proceedings(event_id: int):
     if not form.validate():
         abort(400)
     set_proceedings_published(event, form.value.data == "on")
+    mail.deliver_new()
     flash(
         _("Compte-rendu publié.")
         if event.proceedings_published

@@ -7,6 +7,7 @@ from importlib.resources import files
 ASSET_SCHEME = "eventapp-asset:"
 ASSETS = (
     "proceedings.css",
+    "certificate.css",
     "fonts/NotoSans-Regular.ttf",
     "fonts/NotoSans-Italic.ttf",
     "fonts/NotoSans-Bold.ttf",
