@@ -54,4 +54,4 @@ def _no_store(response):
     return response
 
 
-from eventapp.admin import views, views_programme  # noqa: E402, F401
+from eventapp.admin import views, views_programme, views_registrations  # noqa: E402, F401
