@@ -57,15 +57,15 @@ def mail_counts(event: Event) -> MailCounts:
         select(Registration.id).where(Registration.event_id == event.id)
     )
     rows = db.session.execute(
-        select(OutboxMessage.status, OutboxMessage.attempts > 0, func.count(OutboxMessage.id))
+        select(OutboxMessage.status, OutboxMessage.attempts, func.count(OutboxMessage.id))
         .where(of_event)
-        .group_by(OutboxMessage.status, OutboxMessage.attempts > 0)
+        .group_by(OutboxMessage.status, OutboxMessage.attempts)
     ).all()
     counts = {"queued": 0, "failed": 0, "sent": 0}
-    for status, tried, number in rows:
+    for status, attempts, number in rows:
         if status == OutboxStatus.SENT:
             counts["sent"] += number
-        elif tried:
+        elif attempts:
             counts["failed"] += number
         else:
             counts["queued"] += number
