@@ -37,8 +37,13 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 NEW_MESSAGES_KEY = "eventapp.outbox.new"
 
-KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "already_registered")
-KINDS += ("proceedings",)  # the compte-rendu is published (templates/mail/proceedings.*)
+KINDS = (
+    "confirmed", "waitlisted", "promoted", "changed", "cancelled", "already_registered",
+    "message",  # written by the organisers (eventapp.admin.mailing): subject and Markdown
+    "proceedings",  # the compte-rendu is published
+)  # fmt: skip
+#: Kinds with templates of their own; the others share mail/registration.*.
+TEMPLATES = {"message": "mail/message", "proceedings": "mail/proceedings"}
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -52,8 +57,9 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
-def _subject(kind: str, event_title: str) -> str:
+def _subject(kind: str, event_title: str, written: str = "") -> str:
     subjects = {
+        "message": written,
         "confirmed": _("Inscription confirmée : %(event)s", event=event_title),
         "waitlisted": _("Liste d'attente : %(event)s", event=event_title),
         "promoted": _("Une place s'est libérée : %(event)s", event=event_title),
@@ -69,9 +75,10 @@ def participant_url(registration: Registration) -> str:
     return f"{current_app.config['BASE_URL']}/r/{registration.token}/"
 
 
-def enqueue(kind: str, registration: Registration) -> OutboxMessage:
+def enqueue(kind: str, registration: Registration, extra: dict | None = None) -> OutboxMessage:
     """Renders the mail in the registrant's language and adds it to the session's unit of
-    work; it is delivered once committed (see deliver_new)."""
+    work; it is delivered once committed (see deliver_new). ``extra`` adds to the
+    templates' context (a "message" needs its ``subject`` and ``body_md``)."""
     from eventapp.registration.service import chosen_items, waitlist_position
 
     if kind not in KINDS:
@@ -87,11 +94,12 @@ def enqueue(kind: str, registration: Registration) -> OutboxMessage:
             "position": waitlist_position(registration),
             "link": participant_url(registration),
             "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
+            **(extra or {}),
         }
-        stem = "mail/proceedings" if kind == "proceedings" else "mail/registration"
-        body_text = env.get_template(f"{stem}.txt").render(context)
-        body_html = env.get_template(f"{stem}.html").render(context)
-        subject = _subject(kind, event.title)
+        stem = TEMPLATES.get(kind, "mail/registration")
+        body_text = env.get_template(stem + ".txt").render(context)
+        body_html = env.get_template(stem + ".html").render(context)
+        subject = _subject(kind, event.title, context.get("subject", ""))
     message = OutboxMessage(
         registration_id=registration.id,
         kind=kind,

@@ -60,4 +60,5 @@ from eventapp.admin import (  # noqa: E402, F401
     tokens,
     views,
     views_programme,
+    views_registrations,
 )

@@ -54,6 +54,7 @@ from eventapp.admin.forms import (
     ManagerForm,
     SwitchForm,
 )
+from eventapp.admin.registrations import capacity_changed
 from eventapp.extensions import db, limiter
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
@@ -267,9 +268,12 @@ def event_edit(event_id: int):
         elif times_changed and warning and not form.confirm_time_change.data:
             form.confirm_time_change.errors.append(warning)
         else:
+            capacity_before = event.capacity
             for name, value in values.items():
                 setattr(event, name, value)
             db.session.commit()
+            if event.capacity != capacity_before:
+                capacity_changed(event)
             flash(_("Événement enregistré."), "ok")
             return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
     return render_template("admin/event_form.html", form=form, event=event, warning=warning), (

@@ -50,9 +50,11 @@ from eventapp.admin.forms import (
     SpeakerForm,
     ThemeForm,
 )
+from eventapp.admin.registrations import capacity_changed
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
 from eventapp.models import Event, ItemKind, ProgrammeItem, Room, Speaker, Theme
+from eventapp.registration import item_capacity
 
 
 def _child(model, event: Event, child_id: int):
@@ -102,10 +104,13 @@ def room_edit(event_id: int, room_id: int):
         if _room_name_taken(event, form.name.data.strip(), room.id):
             form.name.errors.append(_("Cet événement a déjà une salle de ce nom."))
         else:
+            capacity_before = room.capacity
             room.name = form.name.data.strip()
             room.capacity = form.capacity.data
             room.position = form.position.data or 0
             db.session.commit()
+            if room.capacity != capacity_before:
+                capacity_changed(event)
             flash(_("Salle enregistrée."), "ok")
             return redirect(url_for("admin.rooms", event_id=event.id), code=303)
     return render_template(
@@ -378,7 +383,10 @@ def item_edit(event_id: int, item_id: int | None = None):
         elif times_changed and warning and not form.confirm_time_change.data:
             form.confirm_time_change.errors.append(warning)
         else:
+            seats_before = item_capacity(item) if item is not None else None
             saved = save_item(item or ProgrammeItem(event=event), values, chosen)
+            if item is not None and item_capacity(saved) != seats_before:
+                capacity_changed(event)
             flash(_("« %(title)s » enregistré.", title=saved.title), "ok")
             return redirect(
                 url_for("admin.programme", event_id=event.id) + f"#item-{saved.id}", code=303

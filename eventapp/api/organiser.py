@@ -20,6 +20,7 @@ from eventapp.admin.accounts import manageable_events
 from eventapp.admin.builder import save_item
 from eventapp.admin.conflicts import conflicts_by_item, programme_conflicts
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
+from eventapp.admin.registrations import CheckInRefused, set_checked_in
 from eventapp.admin.views_programme import _room_name_taken, _theme_number_taken
 from eventapp.api import BEARER, PROBLEM_JSON
 from eventapp.api.common import check_body, current_organiser, managed_event
@@ -47,7 +48,7 @@ from eventapp.api.schemas import ProblemSchema, RoomSchema, SpeakerSchema, Theme
 from eventapp.extensions import db
 from eventapp.interop.registrations import (
     EXPORT_COLUMNS,
-    registration_rows,
+    export_rows,
     rows_to_csv,
     rows_to_xlsx,
     workshop_picks,
@@ -62,7 +63,6 @@ from eventapp.models import (
     Speaker,
     Theme,
 )
-from eventapp.models.types import utcnow
 from eventapp.registration import (
     RegistrationRefused,
     cancel,
@@ -540,8 +540,7 @@ def list_registrations(filters: dict, slug: str, pagination_parameters):
 def export_registrations(query: dict, slug: str):
     """Every registration of the event as CSV or XLSX (spreadsheet formulas neutralised)."""
     event = managed_event(slug)
-    registrations = db.session.scalars(_registrations_query(event, {}))
-    rows = registration_rows(event, registrations)
+    rows = export_rows(event)
     if query["format"] == "xlsx":
         body = rows_to_xlsx(rows, EXPORT_COLUMNS)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -649,11 +648,8 @@ def move_registration(data: dict, slug: str, registration_id: int):
 def check_in(slug: str, registration_id: int):
     """POST marks the person present now (again: keeps the first time); DELETE undoes it."""
     registration = _registration(managed_event(slug), registration_id)
-    if request.method == "DELETE":
-        registration.checked_in_at = None
-    elif registration.status != RegistrationStatus.CONFIRMED:
+    try:
+        set_checked_in(registration, present=request.method == "POST")
+    except CheckInRefused:
         abort(409, message=f"This registration is {registration.status.value}, not confirmed.")
-    elif registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
-    db.session.commit()
     return _registration_out(registration)

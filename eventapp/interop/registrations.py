@@ -1,7 +1,7 @@
 """Registrations in and out: CSV / XLSX writers over plain rows, and the CSV import.
 
-The writers take rows as plain dicts (whatever builds them: ``registration_rows`` below, or
-the organiser list's own row builder), so that one format writer serves every export.
+The writers take rows as plain dicts, built by ``eventapp.registration.export`` (the one row
+builder of the organisers' list, their CSV and the API), so that one writer serves every export.
 The import reads a CSV line by line and goes through the registration service, so that
 capacity, waiting list, workshop rounds and mails follow the same rules as the form.
 """
@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +23,14 @@ from flask.cli import with_appcontext
 
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.registration import Applicant, RegistrationRefused, change_choices, register
+from eventapp.registration.export import neutralise, registration_rows
 from eventapp.registration.rules import check_choices, choice_fields
-from eventapp.registration.service import email_key, waitlist_position
+from eventapp.registration.service import email_key
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_MAX_BYTES = 5 * 1024 * 1024
 NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
 IMPORT_FIELDS = ("first_name", "last_name", "email", "organisation", "job_title", "workshops")
 LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "organisation": 200, "job_title": 200}
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
@@ -47,11 +40,11 @@ def _columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -
 
 
 def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
+    if isinstance(value, int | float):
+        return value
     if isinstance(value, list | tuple):
-        return "; ".join(str(part) for part in value)
-    return neutralise(value if isinstance(value, int | float) else str(value))
+        value = "; ".join(str(part) for part in value)
+    return neutralise(value)
 
 
 def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
@@ -99,32 +92,17 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def registration_rows(event: Event, registrations: Iterable[Registration]) -> list[dict]:
-    """Plain rows for the writers (the API's export; the organiser list may bring its own)."""
+def export_rows(event: Event) -> list[dict]:
+    """The organisers' rows (eventapp.registration.export) with the workshops as one list,
+    times in the event's time zone: what the CSV and XLSX writers above take."""
     rows = []
-    for registration in registrations:
-        if registration.erased_at:
-            continue
-        rows.append(
-            {
-                "id": registration.id,
-                "first_name": registration.first_name,
-                "last_name": registration.last_name,
-                "email": registration.email,
-                "organisation": registration.organisation,
-                "job_title": registration.job_title,
-                "status": registration.status.value,
-                "waitlist_position": waitlist_position(registration),
-                "workshops": [
-                    choice.item.title
-                    for choice in sorted(registration.choices, key=lambda c: c.item.starts_at)
-                ],
-                "registered_at": event.local(registration.created_at).isoformat(),
-                "checked_in_at": event.local(registration.checked_in_at).isoformat()
-                if registration.checked_in_at
-                else "",
-            }
-        )
+    for row in registration_rows(event):
+        local = {
+            name: event.local(datetime.fromisoformat(row[name])).isoformat() if row[name] else ""
+            for name in ("registered_at", "checked_in_at")
+        }
+        workshops = [choice["title"] for choice in row["choices"] if choice["title"]]
+        rows.append({**row, **local, "workshops": workshops})
     return rows
 
 

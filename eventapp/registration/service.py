@@ -198,6 +198,35 @@ def seats_changed(event: Event) -> list[Registration]:
     return promoted
 
 
+def confirm(registration: Registration, *, force: bool = False) -> Registration:
+    """For organisers: confirms one waitlisted registration out of turn when its event and
+    workshops have a seat (else RegistrationRefused names the full ones), or despite a full
+    workshop when ``force`` is set (the organiser adds a chair). Mailed like a promotion."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        _refresh(registration)
+        if registration.status != RegistrationStatus.WAITLISTED:
+            raise RegistrationRefused(
+                {"form": _l("Seule une inscription en liste d'attente peut être confirmée.")}
+            )
+        items = [choice.item for choice in registration.choices]
+        _refresh_capacities(event, items)
+        taken = seats_taken(event.id)
+        if not force and not fits(event, items, taken):
+            full = [item.title for item in full_items(event, items, taken)] or [event.title]
+            raise RegistrationRefused({"form": _l("Complet : %(names)s.", names=", ".join(full))})
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = utcnow()
+        db.session.flush()
+        mail.enqueue("promoted", registration)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return registration
+
+
 def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Registration:
     """Replaces the workshops picked. A confirmed person keeps their place only if every new
     workshop has a seat (else RegistrationRefused names the full ones); a waitlisted person

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from regutil import reset_rate_limits
 from test_admin_support import PASSWORD, accounts_fixture, build_event  # noqa: F401
 
 from eventapp.extensions import db
@@ -125,6 +126,40 @@ def test_organiser_builds_fixes_publishes_and_opens_registration(
     page.get_by_role("link", name="Voir la page publique").click()
     assert page.locator("h1").inner_text() == "Journée réseau 2030"
     assert page.get_by_text("Pierre Curie").first.is_visible()
+
+    # A participant registers (in their own browser context)…
+    reset_rate_limits()
+    visitor = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-BE")
+    visitor.goto(page.url)
+    visitor.get_by_role("link", name="S'inscrire").click()
+    visitor.get_by_label("Prénom", exact=True).fill("Zoé")
+    visitor.get_by_label("Nom", exact=True).fill("Lefèvre")
+    visitor.get_by_label("Adresse e-mail", exact=True).fill("zoe@example.org")
+    visitor.get_by_label("Organisation", exact=True).fill("CPAS de Liège")
+    visitor.get_by_label("Atelier A").check()
+    visitor.locator('input[name="consent"]').check()
+    visitor.get_by_role("button", name="S'inscrire").click()
+    visitor.wait_for_url(re.compile(r".*/r/[A-Za-z0-9_-]{32,}/$"))
+    assert visitor.locator("[data-status]").get_attribute("data-status") == "confirmed"
+    visitor.close()
+
+    # …the organiser finds her in the list, then checks her in on the day.
+    page.goto(overview)
+    page.get_by_role("link", name="Inscriptions", exact=True).first.click()
+    page.get_by_label("Rechercher (nom, e-mail, organisation)").fill("lefevre")
+    page.get_by_role("button", name="Filtrer").click()
+    row = page.locator("table.registrations tbody tr")
+    assert row.count() == 1
+    assert "Lefèvre Zoé" in row.inner_text() and "Atelier A" in row.inner_text()
+    page.get_by_role("link", name="Accueil (présences)").first.click()
+    assert page.get_by_text("Présents : 0 sur 1").is_visible()
+    page.get_by_label("Nom, e-mail ou organisation").fill("zoé")
+    page.get_by_role("button", name="Chercher").click()
+    page.get_by_role("button", name="Marquer Zoé Lefèvre présent").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Présents : 1 sur 1").is_visible()
+    assert page.get_by_text("Zoé Lefèvre : présence notée.").is_visible()
+    page.screenshot(path=str(screenshots / "admin-checkin.png"), full_page=True)
     page.close()
 
 

@@ -1,0 +1,187 @@
+"""The event's dashboard: figures and the geometry of its two charts.
+
+The charts are drawn as SVG by templates/admin/dashboard.html from the plain records made
+here (no chart library): every mark also carries its value as text, the waiting list is
+hatched as well as coloured, and a table repeats the figures for screen readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from eventapp.admin.registrations import Counts, WorkshopCount
+from eventapp.extensions import db
+from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration
+
+
+@dataclass
+class DayCount:
+    day: date
+    new: int
+    total: int
+
+
+def registrations_by_day(event: Event, registrations: list[Registration]) -> list[DayCount]:
+    """Registrations received each day (the event's local dates, days without any
+    included) and the running total, from the first registration to the last."""
+    per_day: dict[date, int] = {}
+    for registration in registrations:
+        day = event.local(registration.created_at).date()
+        per_day[day] = per_day.get(day, 0) + 1
+    if not per_day:
+        return []
+    days, total = [], 0
+    day, last = min(per_day), max(per_day)
+    while day <= last:
+        total += per_day.get(day, 0)
+        days.append(DayCount(day, per_day.get(day, 0), total))
+        day += timedelta(days=1)
+    return days
+
+
+@dataclass
+class MailCounts:
+    queued: int
+    failed: int
+    sent: int
+    last_error: str
+
+
+def mail_counts(event: Event) -> MailCounts:
+    """The event's mails: waiting for delivery, failed at least once (still queued and
+    retried), delivered; and the latest error."""
+    of_event = OutboxMessage.registration_id.in_(
+        select(Registration.id).where(Registration.event_id == event.id)
+    )
+    rows = db.session.execute(
+        select(OutboxMessage.status, OutboxMessage.attempts, func.count(OutboxMessage.id))
+        .where(of_event)
+        .group_by(OutboxMessage.status, OutboxMessage.attempts)
+    ).all()
+    counts = {"queued": 0, "failed": 0, "sent": 0}
+    for status, attempts, number in rows:
+        if status == OutboxStatus.SENT:
+            counts["sent"] += number
+        elif attempts:
+            counts["failed"] += number
+        else:
+            counts["queued"] += number
+    last_error = db.session.scalar(
+        select(OutboxMessage.last_error)
+        .where(of_event, OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.attempts > 0)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return MailCounts(**counts, last_error=last_error or "")
+
+
+# --- chart geometry ---------------------------------------------------------------------
+
+TIMELINE_WIDTH, TIMELINE_HEIGHT = 640, 240
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 48, 620, 20, 200
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    count: DayCount
+
+
+@dataclass
+class Tick:
+    y: float
+    value: int
+
+
+@dataclass
+class Timeline:
+    points: list[Point]
+    ticks: list[Tick]
+    path: str
+    area: str
+    width: int = TIMELINE_WIDTH
+    height: int = TIMELINE_HEIGHT
+    left: int = PLOT_LEFT
+    right: int = PLOT_RIGHT
+    top: int = PLOT_TOP
+    bottom: int = PLOT_BOTTOM
+
+
+def timeline(days: list[DayCount]) -> Timeline | None:
+    """A running-total line over the days (None when nobody registered yet)."""
+    if not days:
+        return None
+    top = max(days[-1].total, 1)
+    span = max(len(days) - 1, 1)
+
+    def y_of(value: int) -> float:
+        return round(PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * value / top, 1)
+
+    points = [
+        Point(
+            x=round(PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * index / span, 1)
+            if len(days) > 1
+            else (PLOT_LEFT + PLOT_RIGHT) / 2,
+            y=y_of(day.total),
+            count=day,
+        )
+        for index, day in enumerate(days)
+    ]
+    values = sorted({0, top // 2, top})
+    path = "M" + " L".join(f"{p.x},{p.y}" for p in points)
+    area = f"{path} L{points[-1].x},{PLOT_BOTTOM} L{points[0].x},{PLOT_BOTTOM} Z"
+    return Timeline(points, [Tick(y_of(v), v) for v in values], path, area)
+
+
+BAR_LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, BAR_GAP = 230, 300, 22, 14
+
+
+@dataclass
+class Bar:
+    workshop: WorkshopCount
+    y: int
+    confirmed_width: float
+    waitlist_width: float
+    capacity_width: float | None
+    label: str
+
+
+@dataclass
+class FillChart:
+    bars: list[Bar]
+    width: int
+    height: int
+    bar_left: int = BAR_LABEL_WIDTH
+    bar_height: int = BAR_HEIGHT
+
+
+def shorten(text: str, length: int = 34) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def fill_chart(counts: Counts) -> FillChart | None:
+    """One bar per workshop on a common scale: confirmed seats (solid), waiting list
+    (hatched, after them) and the capacity (outline)."""
+    if not counts.workshops:
+        return None
+    scale = max(max(w.capacity or 0, w.confirmed + w.waitlisted, 1) for w in counts.workshops)
+    bars = []
+    for index, workshop in enumerate(counts.workshops):
+        bars.append(
+            Bar(
+                workshop=workshop,
+                y=index * (BAR_HEIGHT + BAR_GAP) + 8,
+                confirmed_width=round(BAR_WIDTH * workshop.confirmed / scale, 1),
+                waitlist_width=round(BAR_WIDTH * workshop.waitlisted / scale, 1),
+                capacity_width=round(BAR_WIDTH * workshop.capacity / scale, 1)
+                if workshop.capacity
+                else None,
+                label=shorten(workshop.item.title),
+            )
+        )
+    height = len(bars) * (BAR_HEIGHT + BAR_GAP) + 8
+    return FillChart(bars, width=BAR_LABEL_WIDTH + BAR_WIDTH + 300, height=height)

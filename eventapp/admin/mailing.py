@@ -1,0 +1,59 @@
+"""Mail written by the organisers to the participants of an event or of one workshop,
+queued in the outbox as one "message" per person (eventapp.mail)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from eventapp import mail
+from eventapp.extensions import db
+from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.programme import choice_blocks
+from eventapp.registration.export import event_registrations
+
+
+def audiences(event: Event) -> list[tuple[str, str]]:
+    """Who can be written to: every confirmed person, the waiting list, or the confirmed
+    people of one workshop; as (value, label) pairs."""
+    choices = [
+        ("confirmed", _("Toutes les personnes inscrites (confirmées)")),
+        ("waitlisted", _("La liste d'attente")),
+    ]
+    for number, block in enumerate(choice_blocks(event), 1):
+        for item in block.workshops:
+            choices.append(
+                (
+                    f"item-{item.id}",
+                    _(
+                        "Atelier « %(title)s » (créneau %(number)s)",
+                        title=item.title,
+                        number=number,
+                    ),
+                )
+            )
+    return choices
+
+
+def recipients(event: Event, audience: str) -> list[Registration]:
+    """The registrations an audience (a value of ``audiences``) reaches, one per address."""
+    registrations = event_registrations(event)
+    if audience == "waitlisted":
+        return [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
+    confirmed = [r for r in registrations if r.status == RegistrationStatus.CONFIRMED]
+    if audience == "confirmed":
+        return confirmed
+    if audience.startswith("item-") and audience[5:].isdigit():
+        item_id = int(audience[5:])
+        return [r for r in confirmed if any(c.item_id == item_id for c in r.choices)]
+    raise ValueError(f"unknown audience {audience!r}")
+
+
+def send_message(event: Event, audience: str, subject: str, body_md: str) -> int:
+    """Queues the message for everyone in the audience (committed); returns how many.
+    The Markdown body becomes the plain-text part as written and, sanitised, the HTML part."""
+    people = recipients(event, audience)
+    extra = {"subject": subject, "body_md": body_md}
+    for registration in people:
+        mail.enqueue("message", registration, extra)
+    db.session.commit()
+    return len(people)

@@ -1,0 +1,321 @@
+"""Organiser area: registrations, check-in, attendance sheets, dashboard, mailing.
+
+URL surface (changes are POST only; every page checks that the account manages the event):
+  GET      /admin/events/<id>/registrations          list: ?q= &status= &item=
+  GET      /admin/events/<id>/registrations.csv      the export (UTF-8 with BOM, ";")
+  POST     /admin/events/<id>/registrations/<rid>/confirm   (force: despite a full workshop)
+  POST     /admin/events/<id>/registrations/<rid>/cancel
+  POST     /admin/events/<id>/registrations/<rid>/move      one workshop_N per round
+  GET      /admin/events/<id>/checkin                 quick search: ?q=
+  POST     /admin/events/<id>/registrations/<rid>/checkin   value=on|off
+  GET      /admin/events/<id>/items/<iid>/attendance.pdf    sheet with a signature column
+  GET      /admin/events/<id>/dashboard
+  GET,POST /admin/events/<id>/mailing                 write, preview, then send
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from eventapp import mail
+from eventapp.admin import bp
+from eventapp.admin.dashboard import fill_chart, mail_counts, registrations_by_day, timeline
+from eventapp.admin.forms import REQUIRED, ActionForm, SwitchForm
+from eventapp.admin.mailing import audiences, recipients, send_message
+from eventapp.admin.registrations import (
+    CheckInRefused,
+    attendees,
+    filter_registrations,
+    registration_counts,
+    set_checked_in,
+)
+from eventapp.admin.views import _safe_next, get_event
+from eventapp.extensions import db
+from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
+from eventapp.registration import (
+    RegistrationRefused,
+    cancel,
+    change_choices,
+    check_choices,
+    choice_fields,
+    confirm,
+)
+from eventapp.registration.export import (
+    event_registrations,
+    registrations_csv,
+    waitlist_positions,
+)
+
+STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: _l("Confirmée"),
+    RegistrationStatus.WAITLISTED: _l("Liste d'attente"),
+    RegistrationStatus.CANCELLED: _l("Annulée"),
+}
+
+
+def _registration(event: Event, registration_id: int) -> Registration:
+    found = db.session.get(Registration, registration_id)
+    if found is None or found.event_id != event.id or found.erased_at is not None:
+        abort(404)
+    return found
+
+
+def _filters(args) -> dict:
+    status = args.get("status", "")
+    item = args.get("item", "")
+    return {
+        "query": args.get("q", "")[:100],
+        "status": status if status in {s.value for s in RegistrationStatus} else "",
+        "item_id": int(item) if item.isdigit() else None,
+    }
+
+
+def _back(event: Event) -> str:
+    """Where an action returns: the list (with its filters) or the check-in page."""
+    fallback = url_for("admin.registrations", event_id=event.id)
+    target = _safe_next(request.form.get("next"))
+    return target if target != url_for("admin.index") else fallback
+
+
+# --- the list -------------------------------------------------------------------------
+
+
+def _list_page(event: Event, filters: dict, row_errors: dict | None = None, status: int = 200):
+    everyone = event_registrations(event)
+    shown = filter_registrations(everyone, **filters)
+    return render_template(
+        "admin/registrations.html",
+        event=event,
+        registrations=shown,
+        total=len(everyone),
+        counts=registration_counts(event, everyone),
+        positions=waitlist_positions(everyone),
+        rounds=choice_fields(event),
+        filters=filters,
+        status_labels=STATUS_LABELS,
+        row_errors=row_errors or {},
+        here=request.full_path if request.method == "GET" else _back(event),
+    ), status
+
+
+@bp.get("/events/<int:event_id>/registrations")
+def registrations(event_id: int):
+    event = get_event(event_id)
+    return _list_page(event, _filters(request.args))
+
+
+def _refused(event: Event, registration: Registration, errors: dict):
+    """The list again (as it was filtered), the messages beside that person's forms."""
+    query = parse_qs(urlsplit(_back(event)).query)
+    filters = _filters({key: values[0] for key, values in query.items()})
+    messages = {name: str(message) for name, message in errors.items()}
+    return _list_page(event, filters, {registration.id: messages}, status=400)
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/confirm")
+def registration_confirm(event_id: int, registration_id: int):
+    event = get_event(event_id)
+    registration = _registration(event, registration_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        confirm(registration, force=request.form.get("force") == "y")
+    except RegistrationRefused as refused:
+        errors = dict(refused.errors)
+        errors["confirm"] = (
+            errors.pop("form", "")
+            + " "
+            + _("Cochez « même si complet » pour confirmer quand même.")
+        )
+        return _refused(event, registration, errors)
+    mail.deliver_new()
+    flash(_("%(name)s : inscription confirmée.", name=registration.full_name), "ok")
+    return redirect(_back(event), code=303)
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/cancel")
+def registration_cancel(event_id: int, registration_id: int):
+    event = get_event(event_id)
+    registration = _registration(event, registration_id)
+    if not ActionForm().validate():
+        abort(400)
+    cancel(registration)
+    mail.deliver_new()
+    flash(_("%(name)s : inscription annulée.", name=registration.full_name), "ok")
+    return redirect(_back(event), code=303)
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/move")
+def registration_move(event_id: int, registration_id: int):
+    event = get_event(event_id)
+    registration = _registration(event, registration_id)
+    if not ActionForm().validate():
+        abort(400)
+    picks = {name: request.form.get(name) for name in request.form if name.startswith("workshop")}
+    items, errors = check_choices(event, picks)
+    if not errors:
+        try:
+            change_choices(registration, items)
+        except RegistrationRefused as refused:
+            errors = refused.errors
+    if errors:
+        return _refused(event, registration, errors)
+    mail.deliver_new()
+    flash(_("%(name)s : ateliers modifiés.", name=registration.full_name), "ok")
+    return redirect(_back(event), code=303)
+
+
+@bp.get("/events/<int:event_id>/registrations.csv")
+def registrations_export(event_id: int):
+    event = get_event(event_id)
+    return Response(
+        registrations_csv(event),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="inscriptions-{event.slug}.csv"',
+        },
+    )
+
+
+# --- the day itself -------------------------------------------------------------------
+
+
+@bp.get("/events/<int:event_id>/checkin")
+def checkin(event_id: int):
+    event = get_event(event_id)
+    query = request.args.get("q", "")[:100]
+    everyone = event_registrations(event)
+    found = filter_registrations(everyone, query=query)
+    found = [r for r in found if r.status != RegistrationStatus.CANCELLED]
+    found.sort(key=lambda r: (r.last_name.casefold(), r.first_name.casefold(), r.id))
+    return render_template(
+        "admin/checkin.html",
+        event=event,
+        query=query,
+        found=found,
+        counts=registration_counts(event, everyone),
+        status_labels=STATUS_LABELS,
+        here=request.full_path,
+    )
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/checkin")
+def registration_checkin(event_id: int, registration_id: int):
+    event = get_event(event_id)
+    registration = _registration(event, registration_id)
+    form = SwitchForm()
+    if not form.validate():
+        abort(400)
+    present = form.value.data == "on"
+    try:
+        set_checked_in(registration, present)
+    except CheckInRefused as refused:
+        flash(str(refused), "error")
+    else:
+        if present:
+            flash(_("%(name)s : présence notée.", name=registration.full_name), "ok")
+        else:
+            flash(_("%(name)s : présence retirée.", name=registration.full_name), "ok")
+    return redirect(_back(event), code=303)
+
+
+@bp.get("/events/<int:event_id>/items/<int:item_id>/attendance.pdf")
+def attendance_sheet(event_id: int, item_id: int):
+    event = get_event(event_id)
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None or item.event_id != event.id:
+        abort(404)
+    from eventapp.proceedings.render import render_pdf  # loads WeasyPrint
+
+    people = attendees(event, item, event_registrations(event))
+    html = render_template("admin/attendance_sheet.html", event=event, item=item, people=people)
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="presences-{event.slug}-{item.id}.pdf"'},
+    )
+
+
+# --- the dashboard --------------------------------------------------------------------
+
+
+@bp.get("/events/<int:event_id>/dashboard")
+def dashboard(event_id: int):
+    event = get_event(event_id)
+    everyone = event_registrations(event, include_erased=True)
+    current = [r for r in everyone if r.erased_at is None]
+    counts = registration_counts(event, current)
+    days = registrations_by_day(event, everyone)
+    return render_template(
+        "admin/dashboard.html",
+        event=event,
+        counts=counts,
+        days=days,
+        timeline=timeline(days),
+        fill=fill_chart(counts),
+        mails=mail_counts(event),
+    )
+
+
+# --- mailing --------------------------------------------------------------------------
+
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
+
+class MailingForm(FlaskForm):
+    audience = SelectField(_l("Destinataires"))
+    subject = StringField(
+        _l("Objet"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=200, message=_l("200 caractères au plus.")),
+            Regexp(NO_CONTROL, message=_l("Une seule ligne, sans caractère de contrôle.")),
+        ],
+    )
+    body_md = TextAreaField(
+        _l("Message (Markdown)"),
+        description=_l("Chaque personne le reçoit précédé de « Bonjour Prénom, »."),
+        validators=[DataRequired(REQUIRED), Length(max=20000)],
+    )
+    expected = HiddenField()
+    step = HiddenField(default="preview")
+
+
+@bp.route("/events/<int:event_id>/mailing", methods=["GET", "POST"])
+def mailing(event_id: int):
+    event = get_event(event_id)
+    form = MailingForm()
+    form.audience.choices = audiences(event)
+    count = None
+    if form.validate_on_submit():
+        people = recipients(event, form.audience.data)
+        count = len(people)
+        if not people:
+            form.audience.errors.append(_("Personne ne recevrait ce message."))
+        elif form.step.data == "edit":
+            pass  # back to the form, as written
+        elif form.step.data == "send" and form.expected.data == str(count):
+            sent = send_message(
+                event, form.audience.data, form.subject.data.strip(), form.body_md.data
+            )
+            mail.deliver_new()
+            flash(_("Message envoyé à %(count)s personne(s).", count=sent), "ok")
+            return redirect(url_for("admin.dashboard", event_id=event.id), code=303)
+        else:
+            if form.step.data == "send":
+                flash(_("Le nombre de destinataires a changé : vérifiez avant d'envoyer."), "error")
+            form.expected.data = str(count)
+            return render_template(
+                "admin/mailing_preview.html", event=event, form=form, count=count
+            )
+    return render_template("admin/mailing.html", event=event, form=form), (
+        400 if form.errors else 200
+    )

@@ -1,0 +1,156 @@
+"""An event's registrations as rows: for the organisers' CSV export and the API.
+
+``registration_rows(event)`` builds plain, JSON-ready rows (no request, no formatting);
+``registrations_csv(event)`` writes them as a spreadsheet file: UTF-8 with a byte order
+mark (so Excel reads the accents right), semicolons (the list separator of French and
+Dutch Excel), and every cell that a spreadsheet would take for a formula neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventapp.extensions import db
+from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.registration.rules import choice_fields
+
+#: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def event_registrations(event: Event, *, include_erased: bool = False) -> list[Registration]:
+    """Every registration of the event with its choices, oldest first (two queries)."""
+    statement = (
+        select(Registration)
+        .where(Registration.event_id == event.id)
+        .options(selectinload(Registration.choices))
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if not include_erased:
+        statement = statement.where(Registration.erased_at.is_(None))
+    return list(db.session.scalars(statement))
+
+
+def waitlist_positions(registrations: list[Registration]) -> dict[int, int]:
+    """1 for the first in line, by registration id (all of one event's registrations)."""
+    waiting = sorted(
+        (r for r in registrations if r.status == RegistrationStatus.WAITLISTED),
+        key=lambda r: (r.waitlist_rank or 0, r.id),
+    )
+    return {registration.id: number for number, registration in enumerate(waiting, 1)}
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def registration_rows(event: Event) -> list[dict]:
+    """One dict per registration (erased ones left out), oldest first.
+
+    Keys: id, status, waitlist_position, first_name, last_name, email, organisation,
+    job_title, language, registered_at, confirmed_at, cancelled_at, checked_in_at (ISO 8601
+    or None) and ``choices``: one ``{"round", "item_id", "title"}`` per round of the
+    programme (item_id and title None when nothing is picked in that round).
+    """
+    registrations = event_registrations(event)
+    positions = waitlist_positions(registrations)
+    rounds = choice_fields(event)
+    rows = []
+    for registration in registrations:
+        picked = {choice.item_id for choice in registration.choices}
+        choices = []
+        for number, (_name, block) in enumerate(rounds, 1):
+            item = next((i for i in block.workshops if i.id in picked), None)
+            choices.append(
+                {
+                    "round": number,
+                    "item_id": item.id if item else None,
+                    "title": item.title if item else None,
+                }
+            )
+        rows.append(
+            {
+                "id": registration.id,
+                "status": registration.status.value,
+                "waitlist_position": positions.get(registration.id),
+                "first_name": registration.first_name,
+                "last_name": registration.last_name,
+                "email": registration.email,
+                "organisation": registration.organisation,
+                "job_title": registration.job_title,
+                "language": registration.language,
+                "registered_at": _iso(registration.created_at),
+                "confirmed_at": _iso(registration.confirmed_at),
+                "cancelled_at": _iso(registration.cancelled_at),
+                "checked_in_at": _iso(registration.checked_in_at),
+                "choices": choices,
+            }
+        )
+    return rows
+
+
+def neutralise(value: object) -> str:
+    """The cell as text, prefixed with an apostrophe when a spreadsheet would run it
+    (CSV injection); used by every spreadsheet export (see eventapp.interop.registrations)."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _status_label(status: str) -> str:
+    return {
+        "confirmed": _("confirmée"),
+        "waitlisted": _("liste d'attente"),
+        "cancelled": _("annulée"),
+    }[status]
+
+
+def _local(event: Event, iso: str | None) -> str:
+    if not iso:
+        return ""
+    return event.local(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
+
+
+def registrations_csv(event: Event) -> bytes:
+    """The registrations as a CSV file for spreadsheets (see the module's docstring)."""
+    rows = registration_rows(event)
+    rounds = len(choice_fields(event))
+    header = [
+        _("Nom"),
+        _("Prénom"),
+        _("Adresse e-mail"),
+        _("Organisation"),
+        _("Fonction"),
+        _("Statut"),
+        _("Position en liste d'attente"),
+        *[_("Atelier, créneau %(number)s", number=n) for n in range(1, rounds + 1)],
+        _("Inscrit le"),
+        _("Présent"),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            neutralise(cell)
+            for cell in [
+                row["last_name"],
+                row["first_name"],
+                row["email"],
+                row["organisation"],
+                row["job_title"],
+                _status_label(row["status"]),
+                row["waitlist_position"],
+                *[choice["title"] for choice in row["choices"]],
+                _local(event, row["registered_at"]),
+                _("oui") if row["checked_in_at"] else "",
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
