@@ -118,7 +118,7 @@ def test_mail_one_workshop_after_a_preview(app, client, accounts) -> None:
     assert eml["Subject"] == "Changement de salle"
     assert [part.get_content_type() for part in eml.iter_parts()] == ["text/plain", "text/html"]
     bruno = next(m for m in messages if m.recipient.startswith("bruno"))
-    assert bruno.body_text.startswith("Bonjour Bruno,") and bruno.language == "nl"
+    assert bruno.body_text.startswith("Beste Bruno,") and bruno.language == "nl"  # in Dutch
     dashboard = visible_text(client.get(f"/admin/events/{event_id}/dashboard").text)
     assert "Message envoyé à 2 personne(s)." in dashboard
 
