@@ -63,3 +63,26 @@ def test_openapi_document_and_docs_page_are_served_locally(client) -> None:
     assert "/api/v1/openapi.json" in page.text
     assert "http" not in page.text.split("<body>")[0]  # no CDN
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_seats_left_per_workshop_follow_registrations(client, ctx) -> None:
+    from factories import make_event, workshops
+
+    from eventapp.models import Event
+    from eventapp.registration import Applicant, register
+
+    event = make_event("places", workshop_capacity=2, event_capacity=10)
+    rounds = workshops(event)
+    register(
+        event,
+        Applicant("Ana", "López", "ana@example.org", "CPAS", "", "fr"),
+        [event_item for event_item in event.items if event_item.id in (rounds[0][0], rounds[1][1])],
+    )
+    body = client.get("/api/v1/events/places").get_json()
+    left = {item["id"]: item["seats_left"] for item in body["items"]}
+    assert left[rounds[0][0]] == 1 and left[rounds[1][1]] == 1
+    assert left[rounds[0][1]] == 2
+    assert body["seats_left"] == 9
+    plenary = next(item for item in body["items"] if item["kind"] == "plenary")
+    assert plenary["seats_left"] is None
+    assert Event.query.count() == 1

@@ -43,7 +43,7 @@ from eventapp.api.organiser_schemas import (
     ThemeInSchema,
     ThemePatchSchema,
 )
-from eventapp.api.public import _details
+from eventapp.api.public import _details, item_fields
 from eventapp.api.schemas import ProblemSchema, RoomSchema, SpeakerSchema, ThemeSchema
 from eventapp.extensions import db
 from eventapp.interop.registrations import (
@@ -365,19 +365,8 @@ def _item_out(item: ProgrammeItem) -> dict[str, Any]:
     event = item.event
     found = conflicts_by_item(programme_conflicts(event)).get(item.id, [])
     return {
-        "id": item.id,
-        "guid": item.guid,
-        "kind": item.kind.value,
-        "title": item.title,
-        "start": event.local(item.starts_at),
-        "end": event.local(item.ends_at),
-        "room_id": item.room_id,
-        "room": item.room.name if item.room else None,
-        "theme_id": item.theme_id,
-        "capacity": item.capacity,
-        "description_md": item.description_md,
+        **item_fields(event, item),
         "summary_md": item.summary_md,
-        "speakers": item.speakers,
         "cancelled": item.cancelled_at is not None,
         "conflicts": [
             {"type": c.type, "message": c.message, "item_ids": list(c.item_ids)} for c in found

@@ -8,8 +8,9 @@ from flask import current_app
 from flask_smorest import Blueprint, abort
 
 from eventapp.api.schemas import EventSchema, EventSummarySchema, SpeakerSchema
-from eventapp.models import Event
+from eventapp.models import Event, ProgrammeItem
 from eventapp.programme import event_speakers, parallel_blocks, published_event, published_events
+from eventapp.registration.rules import seats_left
 
 blp = Blueprint("api_public", __name__, description="Published events and their programmes")
 
@@ -31,33 +32,43 @@ def _summary(event: Event) -> dict[str, Any]:
     }
 
 
+def item_fields(event: Event, item: ProgrammeItem) -> dict[str, Any]:
+    """What every API answer says of a programme item (public and organiser endpoints)."""
+    return {
+        "id": item.id,
+        "guid": item.guid,
+        "kind": item.kind.value,
+        "title": item.title,
+        "start": event.local(item.starts_at),
+        "end": event.local(item.ends_at),
+        "room_id": item.room_id,
+        "room": item.room.name if item.room else None,
+        "theme_id": item.theme_id,
+        "capacity": item.capacity,
+        "description_md": item.description_md,
+        "speakers": item.speakers,
+    }
+
+
 def _details(event: Event) -> dict[str, Any]:
     live = [item for item in event.items if not item.cancelled_at]
     block_of = {
         item.id: index for index, block in enumerate(parallel_blocks(live)) for item in block.items
     }
+    free = seats_left(event)
     return {
         **_summary(event),
         "introduction_md": event.introduction_md,
         "contact_email": event.contact_email,
         "capacity": event.capacity,
+        "seats_left": free.event,
         "rooms": event.rooms,
         "themes": event.themes,
         "items": [
             {
-                "id": item.id,
-                "guid": item.guid,
-                "kind": item.kind.value,
-                "title": item.title,
-                "start": event.local(item.starts_at),
-                "end": event.local(item.ends_at),
-                "room_id": item.room_id,
-                "room": item.room.name if item.room else None,
-                "theme_id": item.theme_id,
-                "capacity": item.capacity,
-                "description_md": item.description_md,
-                "speakers": item.speakers,
+                **item_fields(event, item),
                 "block": block_of[item.id],
+                "seats_left": free.items.get(item.id),
             }
             for item in sorted(live, key=lambda i: (i.starts_at, i.id))
         ],

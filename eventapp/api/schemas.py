@@ -39,6 +39,10 @@ class ItemSchema(ma.Schema):
     description_md = ma.fields.String()
     speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema))
     block = ma.fields.Integer(metadata={"description": "Index of the parallel block (round)"})
+    seats_left = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Free seats of a workshop now; null: no limit or not a workshop"},
+    )
 
 
 class EventSummarySchema(ma.Schema):
@@ -60,6 +64,9 @@ class EventSchema(EventSummarySchema):
     introduction_md = ma.fields.String()
     contact_email = ma.fields.String()
     capacity = ma.fields.Integer(allow_none=True)
+    seats_left = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Free seats of the event now; null: no limit"}
+    )
     rooms = ma.fields.List(ma.fields.Nested(RoomSchema))
     themes = ma.fields.List(ma.fields.Nested(ThemeSchema))
     items = ma.fields.List(ma.fields.Nested(ItemSchema))
