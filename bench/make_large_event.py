@@ -1,13 +1,15 @@
 """A generated large event for benchmarks and scale tests: by default 3 days, 10 rooms,
-500 programme items, 600 speakers (registrations are added by the registration benchmarks).
+500 programme items, 600 speakers and 5,000 registrations (each with a workshop in the
+first rounds).
 
-    python -m bench.make_large_event [--slug SLUG] [--items N] [--speakers N] …
+    python -m bench.make_large_event [--slug SLUG] [--items N] [--speakers N] [--registrations N]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,9 @@ from eventapp.models import (
     ItemKind,
     ItemSpeaker,
     ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
     Room,
     Speaker,
     Theme,
@@ -35,6 +40,7 @@ def make_large_event(
     rooms: int = 10,
     items: int = 500,
     speakers: int = 600,
+    registrations: int = 5000,
     seed: int = 2015,
 ) -> Event:
     """Creates the event with bulk inserts (seconds, not minutes) and returns it."""
@@ -104,8 +110,47 @@ def make_large_event(
         ):
             links.append({"item_id": item_id, "speaker_id": speaker_id, "position": order})
     db.session.execute(insert(ItemSpeaker), links)
+    _registrations(event.id, item_ids[:rooms], registrations, now)
     db.session.commit()
     return db.session.scalars(select(Event).where(Event.slug == slug)).one()
+
+
+def _registrations(event_id: int, first_round: list[int], count: int, now) -> None:
+    """``count`` people, one in ten on the waiting list, each in a workshop of the first round."""
+    if count == 0:
+        return
+    rows = []
+    for n in range(count):
+        token = secrets.token_urlsafe(24)
+        waiting = n % 10 == 9
+        rows.append(
+            {
+                "event_id": event_id,
+                "token": token,
+                "token_lookup": token[:12],
+                "first_name": f"Prénom{n}",
+                "last_name": f"Nom{n:05d}",
+                "email": f"personne{n}@example.org",
+                "email_key": f"personne{n}@example.org",
+                "organisation": f"CPAS n° {n % 97}",
+                "job_title": "assistant·e social·e",
+                "language": ("fr", "nl", "en")[n % 3],
+                "status": RegistrationStatus.WAITLISTED
+                if waiting
+                else RegistrationStatus.CONFIRMED,
+                "waitlist_rank": n if waiting else None,
+                "consent_at": now,
+                "created_at": now - timedelta(minutes=count - n),
+                "updated_at": now,
+                "confirmed_at": None if waiting else now,
+            }
+        )
+    ids = list(db.session.scalars(insert(Registration).returning(Registration.id), rows))
+    db.session.execute(
+        insert(RegistrationChoice),
+        [{"registration_id": rid, "item_id": first_round[i % len(first_round)]}
+         for i, rid in enumerate(ids)],
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -117,10 +162,16 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=10)
     parser.add_argument("--items", type=int, default=500)
     parser.add_argument("--speakers", type=int, default=600)
+    parser.add_argument("--registrations", type=int, default=5000)
     arguments = parser.parse_args()
     with create_app().app_context():
         event = make_large_event(
-            arguments.slug, arguments.days, arguments.rooms, arguments.items, arguments.speakers
+            arguments.slug,
+            arguments.days,
+            arguments.rooms,
+            arguments.items,
+            arguments.speakers,
+            arguments.registrations,
         )
         print(f"created {event.slug}: {len(event.items)} items")
 

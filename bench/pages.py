@@ -15,6 +15,9 @@ URLS = {
     "calendar.ics": f"/events/{SLUG}/calendar.ics",
     "schedule.xml": f"/events/{SLUG}/schedule.xml",
     "API event": f"/api/v1/events/{SLUG}",
+    "registrations list": "/admin/events/{event_id}/registrations",
+    "registrations CSV": "/admin/events/{event_id}/registrations.csv",
+    "personal calendar.ics": "/r/{token}/calendar.ics",
 }
 
 
@@ -24,15 +27,36 @@ def _hello_client():
     return hello.test_client()
 
 
-def run(app: Flask, runs: int) -> list[Figure]:
+def _organiser_client(app: Flask):
+    """A test client logged in as an administrator (the organiser pages need one)."""
+    from eventapp.admin.accounts import create_organiser
+
     with app.app_context():
-        make_large_event(SLUG)
-        engine = db.engine
+        user = create_organiser("bench@example.org", "un mot de passe de mesure", is_admin=True)
+        user_id = user.id
     client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+def run(app: Flask, runs: int) -> list[Figure]:
+    from eventapp.models import Registration
+
+    with app.app_context():
+        event = make_large_event(SLUG)
+        event_id = event.id
+        token = db.session.scalars(
+            db.select(Registration.token).where(Registration.event_id == event_id)
+        ).first()
+        engine = db.engine
+    client = _organiser_client(app)
     baseline_client = _hello_client()
     baseline, _ = summarise(repeat(lambda: baseline_client.get("/"), runs=runs * 4))
     figures = [Figure("hello (Flask test client)", baseline, 0.0, "ms", note="baseline")]
-    for name, url in URLS.items():
+    for name, template in URLS.items():
+        url = template.format(event_id=event_id, token=token)
         statements: list[str] = []
 
         def count(*args, statements=statements):
@@ -45,7 +69,7 @@ def run(app: Flask, runs: int) -> list[Figure]:
         median, spread = summarise(repeat(lambda url=url: client.get(url), runs=runs))
         figures.append(
             Figure(
-                f"{name} (500 items)",
+                f"{name} (500 items, 5,000 people)",
                 median,
                 spread,
                 "ms",

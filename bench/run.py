@@ -14,12 +14,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import load, pages
+from bench import csv_io, load, pages, proceedings
 from bench.timing import Figure, table
 from eventapp import create_app
 from eventapp.extensions import db
 
-SECTIONS = {"pages": pages.run, "registration": load.run}
+SECTIONS = {
+    "pages": pages.run,
+    "proceedings": proceedings.run,
+    "csv": csv_io.run,
+    "registration": load.run,
+}
 
 
 def _app(folder: Path):

@@ -32,3 +32,38 @@ def test_query_count_does_not_grow_with_the_programme(app, client, ctx, template
     large = _queries(app, client, template.format(slug="large"))
     assert large == small, (template, small, large)
     assert large <= 10
+
+
+def test_registrations_list_and_feeds_do_not_grow_with_registrations(app, client, ctx) -> None:
+    """The organisers' list, their CSV and a participant's own calendar on 20 and on
+    5,000 registrations run the same number of queries."""
+    from sqlalchemy import select
+    from test_admin_support import PASSWORD, create_organiser, login
+
+    from eventapp.extensions import db
+    from eventapp.models import Event, Registration
+
+    create_organiser("bench@example.org", PASSWORD, is_admin=True)
+    make_large_event("small", days=1, rooms=2, items=6, speakers=8, registrations=20)
+    make_large_event("large")
+    login(client, "bench@example.org")
+    ids = {e.slug: e.id for e in db.session.scalars(select(Event))}
+
+    def token_of(slug: str) -> str:
+        return db.session.scalars(
+            select(Registration.token)
+            .where(Registration.event_id == ids[slug])
+            .order_by(Registration.id)
+        ).first()
+
+    for template in (
+        "/admin/events/{id}/registrations",
+        "/admin/events/{id}/registrations.csv",
+        "/admin/events/{id}/dashboard",
+    ):
+        small = _queries(app, client, template.format(id=ids["small"]))
+        large = _queries(app, client, template.format(id=ids["large"]))
+        assert large == small, (template, small, large)
+    small = _queries(app, client, f"/r/{token_of('small')}/calendar.ics")
+    large = _queries(app, client, f"/r/{token_of('large')}/calendar.ics")
+    assert large == small, ("personal calendar", small, large)

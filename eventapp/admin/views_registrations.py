@@ -67,6 +67,9 @@ def _registration(event: Event, registration_id: int) -> Registration:
     return found
 
 
+PAGE_SIZE = 50
+
+
 def _filters(args) -> dict:
     status = args.get("status", "")
     item = args.get("item", "")
@@ -75,6 +78,11 @@ def _filters(args) -> dict:
         "status": status if status in {s.value for s in RegistrationStatus} else "",
         "item_id": int(item) if item.isdigit() else None,
     }
+
+
+def _page(args) -> int:
+    page = args.get("page", "1")
+    return max(int(page), 1) if page.isdigit() and len(page) < 7 else 1
 
 
 def _back(event: Event) -> str:
@@ -87,13 +95,25 @@ def _back(event: Event) -> str:
 # --- the list -------------------------------------------------------------------------
 
 
-def _list_page(event: Event, filters: dict, row_errors: dict | None = None, status: int = 200):
+def _list_page(
+    event: Event,
+    filters: dict,
+    row_errors: dict | None = None,
+    status: int = 200,
+    page: int = 1,
+):
     everyone = event_registrations(event)
     shown = filter_registrations(everyone, **filters)
+    # Fifty people a page: the list of a big event stays quick to load and to read.
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = min(page, pages)
     return render_template(
         "admin/registrations.html",
         event=event,
-        registrations=shown,
+        registrations=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        matching=len(shown),
+        page=page,
+        pages=pages,
         total=len(everyone),
         counts=registration_counts(event, everyone),
         positions=waitlist_positions(everyone),
@@ -108,15 +128,17 @@ def _list_page(event: Event, filters: dict, row_errors: dict | None = None, stat
 @bp.get("/events/<int:event_id>/registrations")
 def registrations(event_id: int):
     event = get_event(event_id)
-    return _list_page(event, _filters(request.args))
+    return _list_page(event, _filters(request.args), page=_page(request.args))
 
 
 def _refused(event: Event, registration: Registration, errors: dict):
     """The list again (as it was filtered), the messages beside that person's forms."""
     query = parse_qs(urlsplit(_back(event)).query)
-    filters = _filters({key: values[0] for key, values in query.items()})
+    args = {key: values[0] for key, values in query.items()}
     messages = {name: str(message) for name, message in errors.items()}
-    return _list_page(event, filters, {registration.id: messages}, status=400)
+    return _list_page(
+        event, _filters(args), {registration.id: messages}, status=400, page=_page(args)
+    )
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/confirm")
