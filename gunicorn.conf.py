@@ -18,7 +18,8 @@ max_requests = 2000
 max_requests_jitter = 200
 # Load the app once in the master so workers share its memory and start fast.
 preload_app = True
-accesslog = "-"
+# An access log on stdout by default; EVENTAPP_ACCESS_LOG="" turns it off (benchmarks).
+accesslog = os.environ.get("EVENTAPP_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "eventapp:create_app()"
