@@ -20,7 +20,7 @@ from eventapp.admin.accounts import manageable_events
 from eventapp.admin.builder import save_item
 from eventapp.admin.conflicts import conflicts_by_item, programme_conflicts
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
-from eventapp.admin.registrations import CheckInRefused, set_checked_in
+from eventapp.admin.registrations import CheckInRefused, capacity_changed, set_checked_in
 from eventapp.admin.views_programme import _room_name_taken, _theme_number_taken
 from eventapp.api import BEARER, PROBLEM_JSON
 from eventapp.api.common import check_body, current_organiser, managed_event
@@ -220,8 +220,7 @@ def edit_my_event(data: dict, slug: str):
         setattr(event, name, value)
     db.session.commit()
     if "capacity" in data:
-        seats_changed(event)
-        mail.deliver_new()
+        capacity_changed(event)
     return _event_out(event)
 
 
@@ -285,8 +284,7 @@ def edit_room(data: dict, slug: str, room_id: int):
             setattr(room, key, data[key] or (0 if key == "position" else None))
     db.session.commit()
     if "capacity" in data:
-        seats_changed(event)
-        mail.deliver_new()
+        capacity_changed(event)
     return room
 
 
@@ -443,7 +441,10 @@ def create_item(data: dict, slug: str):
 def edit_item(data: dict, slug: str, item_id: int):
     """Change a programme item; participants' calendars follow (SEQUENCE)."""
     event = managed_event(slug)
-    return _item_out(_save_item(event, _child(ProgrammeItem, event, item_id), data))
+    item = _save_item(event, _child(ProgrammeItem, event, item_id), data)
+    if "capacity" in data or "room_id" in data:
+        capacity_changed(event)  # more seats: the first in line are promoted and told
+    return _item_out(item)
 
 
 # --- registrations ---------------------------------------------------------------------
