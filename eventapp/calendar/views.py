@@ -16,6 +16,7 @@ from eventapp.calendar import (
     changes,  # noqa: F401  (keeps SEQUENCE growing on every flush)
     notify,  # noqa: F401  (mails the updates those changes call for)
 )
+from eventapp.calendar.feed_cache import cached_programme
 from eventapp.calendar.ics import (
     Attendee,
     agenda_items,
@@ -53,7 +54,8 @@ def _event_or_404(slug: str) -> Event:
 @bp.get("/events/<slug>/calendar.ics")
 def programme(slug: str) -> Response:
     event = _event_or_404(slug)
-    body = programme_calendar(event, current_app.config["BASE_URL"])
+    base_url = current_app.config["BASE_URL"]
+    body = cached_programme(event, base_url, lambda: programme_calendar(event, base_url))
     return ics_response(body, f"{event.slug}.ics", calendar_last_modified(event, event.items))
 
 

@@ -1,0 +1,59 @@
+"""The programme feed, built once per version of the programme and kept under EXPORTS_DIR.
+
+Subscribed calendars ask for the feed every hour; building a large programme takes longer
+than reading what it is built from. The key is a digest of every stored value of the rows the
+feed is made of (the event, its rooms, themes, items, their speakers) and of the code that
+writes it, so any change anywhere gives a new file, and an unchanged programme is a file read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import inspect
+
+from eventapp.calendar import ics
+from eventapp.export_cache import cached_file
+from eventapp.models import Event
+
+
+@cache
+def _code_digest() -> bytes:
+    """The writer's own version: icalendar's and the source of eventapp.calendar.ics."""
+    digest = hashlib.sha256(version("icalendar").encode())
+    digest.update(Path(ics.__file__).read_bytes())
+    return digest.digest()
+
+
+def _rows(event: Event) -> Iterable[object]:
+    yield event
+    yield from event.rooms
+    yield from event.themes
+    for item in event.items:
+        yield item
+        for link in item.speaker_links:
+            yield link
+            yield link.speaker
+
+
+def programme_key(event: Event, base_url: str) -> str:
+    digest = hashlib.sha256(_code_digest())
+    digest.update(base_url.encode())
+    for row in _rows(event):
+        mapper = inspect(row).mapper
+        digest.update(mapper.class_.__name__.encode())
+        for column in mapper.column_attrs:
+            digest.update(repr(getattr(row, column.key)).encode())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def cached_programme(event: Event, base_url: str, build: Callable[[], bytes]) -> bytes:
+    folder = Path(current_app.config["EXPORTS_DIR"]) / "calendars"
+    key = programme_key(event, base_url)
+    return cached_file(folder, f"programme-{event.slug}", key, build, suffix=".ics").read_bytes()
