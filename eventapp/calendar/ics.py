@@ -12,7 +12,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -140,7 +142,14 @@ def _timezone(event: Event, items: list[ProgrammeItem]) -> Timezone:
     years = [instant.astimezone(event.tz).year for instant in instants]
     first = min(Timezone.DEFAULT_FIRST_DATE, date(min(years) - 1, 1, 1))
     last = max(Timezone.DEFAULT_LAST_DATE, date(max(years) + 2, 1, 1))
-    timezone = Timezone.from_tzinfo(event.tz, tzid=event.timezone, first_date=first, last_date=last)
+    return _vtimezone(event.timezone, first, last)
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
+    """Built once per zone and span (a pure function of the zoneinfo database, the same for
+    every calendar); calendars only read it."""
+    timezone = Timezone.from_tzinfo(ZoneInfo(tzid), tzid=tzid, first_date=first, last_date=last)
     for observance in timezone.subcomponents:
         # One date per RDATE line: ical.js (Thunderbird) reads only the first of a list.
         listed = observance.pop("RDATE", None)
