@@ -22,14 +22,18 @@ from eventapp.registration import (
     registration_window,
     waitlist_position,
 )
+from eventapp.registration.rules import NO_MARKUP
 
 blp = Blueprint(
     "api_registration", __name__, description="Registering to a published event (JSON only)"
 )
 blp.before_request(check_body)
 
-NO_MARKUP = r"^[^<>\x00-\x1f\x7f]*$"
-PLAIN = ma.validate.Regexp(NO_MARKUP, error="< > and line breaks are refused.")
+
+# The registration rule's character class, as a pattern the OpenAPI document shows.
+PLAIN = ma.validate.Regexp(
+    f"^[^{NO_MARKUP.pattern[1:-1]}]*$", error="< > and line breaks are refused."
+)
 
 
 def _name(limit: int, required: bool = True) -> ma.fields.String:

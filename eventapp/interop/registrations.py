@@ -24,11 +24,10 @@ from flask.cli import with_appcontext
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.registration import Applicant, RegistrationRefused, change_choices, register
 from eventapp.registration.export import neutralise, registration_rows
-from eventapp.registration.rules import check_choices, choice_fields
+from eventapp.registration.rules import NO_MARKUP, check_choices, choice_fields
 from eventapp.registration.service import email_key
 
 CSV_MAX_BYTES = 5 * 1024 * 1024
-NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
 IMPORT_FIELDS = ("first_name", "last_name", "email", "organisation", "job_title", "workshops")
 LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "organisation": 200, "job_title": 200}
 

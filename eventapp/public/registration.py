@@ -56,6 +56,7 @@ from eventapp.registration import (
     seats_left,
     waitlist_position,
 )
+from eventapp.registration.rules import NO_MARKUP
 from eventapp.registration.service import chosen_items
 
 limiter = Limiter(key_func=get_remote_address)
@@ -74,9 +75,6 @@ def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
-
-
 def _plain_text(form: FlaskForm, field) -> None:
     if field.data and NO_MARKUP.search(field.data):
         raise ValidationError(_l("Les caractères < et > et les retours à la ligne sont refusés."))
@@ -86,25 +84,22 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def _name_field(label, missing) -> StringField:
+    """A required name: trimmed, 100 characters at most, no markup."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[
+            InputRequired(missing),
+            Length(max=100, message=_l("100 caractères au plus.")),
+            _plain_text,
+        ],
+    )
+
+
 class ParticipantForm(FlaskForm):
-    first_name = StringField(
-        _l("Prénom"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Indiquez votre prénom.")),
-            Length(max=100, message=_l("100 caractères au plus.")),
-            _plain_text,
-        ],
-    )
-    last_name = StringField(
-        _l("Nom"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Indiquez votre nom.")),
-            Length(max=100, message=_l("100 caractères au plus.")),
-            _plain_text,
-        ],
-    )
+    first_name = _name_field(_l("Prénom"), _l("Indiquez votre prénom."))
+    last_name = _name_field(_l("Nom"), _l("Indiquez votre nom."))
     email = EmailField(
         _l("Adresse e-mail"),
         filters=[_strip],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,11 @@ class Window(enum.StrEnum):
     OPEN = "open"
     NOT_YET = "not_yet"
     CLOSED = "closed"
+
+
+#: Refused in people's names wherever they come from (form, API, CSV import): markup and
+#: control characters (line breaks would also break mail headers).
+NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
 @dataclass
