@@ -181,8 +181,8 @@ def test_deleting_what_is_still_used_is_refused_with_a_reason(app, client, accou
     answer = post(client, f"/admin/speakers/{ada}/delete")
     text = visible_text(client.get(answer.headers["Location"]).text)
     assert "Ada Lovelace intervient encore dans 2 éléments de programme" in text
-    post(client, f"{base}/rooms/{free_room}/delete")
-    post(client, f"{base}/themes/{free_theme}/delete")
+    assert post(client, f"{base}/rooms/{free_room}/delete").status_code == 303
+    assert post(client, f"{base}/themes/{free_theme}/delete").status_code == 303
     post(client, f"/admin/speakers/{loose_id}/delete")
     with app.app_context():
         assert db.session.get(Room, used_room) and db.session.get(Theme, used_theme)

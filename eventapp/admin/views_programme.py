@@ -122,19 +122,24 @@ def room_edit(event_id: int, room_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.post("/events/<int:event_id>/rooms/<int:room_id>/delete")
-def room_delete(event_id: int, room_id: int):
-    event = get_event(event_id)
-    room = _child(Room, event, room_id)
+def _delete(delete, thing: Room | Theme, done: str, back: str):
+    """Deletes a room or a theme of the event, or says why not (still used by items)."""
     if not ActionForm().validate():
         abort(400)
+    event_id = thing.event_id  # read before the row is gone
     try:
-        delete_room(room)
+        delete(thing)
     except InUse as refused:
         flash(str(refused), "error")
     else:
-        flash(_("Salle supprimée."), "ok")
-    return redirect(url_for("admin.rooms", event_id=event.id), code=303)
+        flash(done, "ok")
+    return redirect(url_for(back, event_id=event_id), code=303)
+
+
+@bp.post("/events/<int:event_id>/rooms/<int:room_id>/delete")
+def room_delete(event_id: int, room_id: int):
+    event = get_event(event_id)
+    return _delete(delete_room, _child(Room, event, room_id), _("Salle supprimée."), "admin.rooms")
 
 
 # --- themes ---------------------------------------------------------------------------
@@ -195,15 +200,7 @@ def theme_edit(event_id: int, theme_id: int):
 def theme_delete(event_id: int, theme_id: int):
     event = get_event(event_id)
     theme = _child(Theme, event, theme_id)
-    if not ActionForm().validate():
-        abort(400)
-    try:
-        delete_theme(theme)
-    except InUse as refused:
-        flash(str(refused), "error")
-    else:
-        flash(_("Thème supprimé."), "ok")
-    return redirect(url_for("admin.themes", event_id=event.id), code=303)
+    return _delete(delete_theme, theme, _("Thème supprimé."), "admin.themes")
 
 
 # --- speakers (shared by every event) -------------------------------------------------
