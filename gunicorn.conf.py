@@ -23,3 +23,34 @@ accesslog = os.environ.get("EVENTAPP_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "eventapp:create_app()"
+
+# Mail is delivered beside the web workers by `eventapp mail send --watch`, started and
+# stopped with the server, so that requests only queue it (eventapp/mail.py).
+# EVENTAPP_MAIL_WORKER=0 leaves delivery to a watcher run elsewhere (one per database is
+# enough; more are safe).
+_mail_worker = os.environ.get("EVENTAPP_MAIL_WORKER", "1") != "0"
+if _mail_worker:
+    os.environ.setdefault("EVENTAPP_MAIL_DELIVERY", "worker")
+
+
+def when_ready(server):
+    if not _mail_worker:
+        return
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from eventapp.cli import main; main()", "mail", "send",
+               "--watch", "--parent", str(os.getpid())]  # fmt: skip
+    # A little lower priority: during a rush, answering people comes before their mail.
+    server.mail_watcher = subprocess.Popen(command, preexec_fn=lambda: os.nice(5))  # noqa: S603, PLW1509
+    server.log.info("mail watcher started (pid %s)", server.mail_watcher.pid)
+
+
+def on_exit(server):
+    watcher = getattr(server, "mail_watcher", None)
+    if watcher is not None and watcher.poll() is None:
+        watcher.terminate()
+        try:
+            watcher.wait(timeout=graceful_timeout)
+        except Exception:
+            watcher.kill()

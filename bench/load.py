@@ -1,5 +1,7 @@
 """Registration throughput under gunicorn (the repository's gunicorn.conf.py: gthread workers,
-the app preloaded), against the hello ceiling served the same way.
+the app preloaded, mail delivered beside the workers by `eventapp mail send --watch`),
+against the hello ceiling served the same way. The mail is part of the measure: the figure
+says how many mails were still queued when the load stopped and how long they then took.
 
 Each measurement: gunicorn with W workers on 127.0.0.1, locust headless in another process
 for a fixed time; repeated, reported as median and spread. Durability is kept: SQLite in WAL
@@ -21,9 +23,11 @@ import urllib.request
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import func, select
 
 from bench.timing import Figure
 from eventapp.extensions import db
+from eventapp.models import OutboxMessage, OutboxStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -77,6 +81,25 @@ def _locust(port: int, mode: str, folder: Path) -> dict[str, float]:
     }
 
 
+def _mail_backlog(app: Flask) -> int:
+    with app.app_context():
+        queued = db.session.scalar(
+            select(func.count()).where(OutboxMessage.status == OutboxStatus.QUEUED)
+        )
+        db.session.remove()
+        return queued
+
+
+def _drain(app: Flask, limit: float = 300.0) -> tuple[int, float]:
+    """The mails still queued when the load stops, and how long the watcher then takes to
+    deliver them (gunicorn.conf.py runs it beside the workers)."""
+    backlog = _mail_backlog(app)
+    started = time.perf_counter()
+    while _mail_backlog(app) and time.perf_counter() - started < limit:
+        time.sleep(0.2)
+    return backlog, time.perf_counter() - started
+
+
 def _prepare(app: Flask) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from factories import make_event  # the tests' open event: two rounds, three workshops
@@ -110,6 +133,9 @@ def run(app: Flask, runs: int) -> list[Figure]:
                 try:
                     for _ in range(REPEATS):
                         measured[mode].append(_locust(port, mode, Path(folder)))
+                        if mode == "register":
+                            backlog, drained = _drain(app)
+                            measured[mode][-1] |= {"backlog": backlog, "drained": drained}
                 finally:
                     os.killpg(server.pid, signal.SIGTERM)
                     server.wait(timeout=30)
@@ -125,6 +151,8 @@ def run(app: Flask, runs: int) -> list[Figure]:
                 )
             )
             rps = [m["rps"] for m in measured["register"]]
+            backlog = statistics.median(m["backlog"] for m in measured["register"])
+            drained = statistics.median(m["drained"] for m in measured["register"])
             figures.append(
                 Figure(
                     f"registration POST (CSRF flow), {workers} workers",
@@ -134,7 +162,8 @@ def run(app: Flask, runs: int) -> list[Figure]:
                     hello_rps,
                     f"p50 {statistics.median(m['p50'] for m in measured['register']):.0f} ms, "
                     f"p99 {statistics.median(m['p99'] for m in measured['register']):.0f} ms, "
-                    f"{sum(m['failures'] for m in measured['register']):.0f} failures",
+                    f"{sum(m['failures'] for m in measured['register']):.0f} failures; "
+                    f"mail backlog {backlog:.0f} at the end, delivered {drained:.1f} s later",
                 )
             )
     return figures

@@ -42,6 +42,8 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         MAIL_SERVER=None,
         MAIL_PORT=25,
         MAIL_DEFAULT_SENDER="eventapp@localhost",
+        # "request": delivered right after the request; "worker": by `mail send --watch`.
+        MAIL_DELIVERY="request",
         OUTBOX_DIR=str(instance / "outbox"),
         EXPORTS_DIR=str(Path(app.root_path).parent / "exports"),
         BABEL_DEFAULT_LOCALE="fr",
@@ -90,6 +92,10 @@ def _check(config) -> None:
             f"EVENTAPP_BASE_URL must be an absolute http(s) URL, not {config['BASE_URL']!r}"
         )
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if config.get("MAIL_DELIVERY") not in ("request", "worker"):
+        raise ConfigError(
+            f"EVENTAPP_MAIL_DELIVERY must be 'request' or 'worker', not {config['MAIL_DELIVERY']!r}"
+        )
     port = config.get("MAIL_PORT")
     if not isinstance(port, int) or not 0 < port < 65536:
         raise ConfigError(f"EVENTAPP_MAIL_PORT must be a port number, not {port!r}")

@@ -3,16 +3,27 @@
 Delivery goes through SMTP (smtplib) when ``MAIL_SERVER`` is set, else each message is
 written as an ``.eml`` file to ``OUTBOX_DIR`` (``instance/outbox/``). A failed delivery
 leaves the row queued with its error and a later ``next_attempt_at`` (back-off doubling
-from one minute up to six hours); ``eventapp mail send`` and the request that queued the
-message both deliver, and a row is claimed by one conditional UPDATE before it is sent,
-so that two senders never send it twice.
+from one minute up to six hours). A row is claimed by one conditional UPDATE before it is
+sent, so that two senders never send it twice.
+
+Who delivers depends on ``MAIL_DELIVERY``:
+
+* ``request`` (the default, for ``eventapp run``): the request that queued a message
+  delivers it right after committing, and ``eventapp mail send`` delivers the rest
+  (retries, debounced calendar updates);
+* ``worker`` (what gunicorn.conf.py sets): requests only queue, and
+  ``eventapp mail send --watch`` delivers continuously in its own process. Building a
+  mail with its invitation costs more CPU than the registration itself; out of the
+  request, a rush of registrations is answered first and the mails follow.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import smtplib
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -243,13 +254,14 @@ def deliver_due(now: datetime | None = None, limit: int | None = None) -> Delive
 
 
 def deliver_new() -> DeliveryReport:
-    """Delivers the messages this session queued and committed, right after the request.
+    """Delivers the messages this session queued and committed, right after the request;
+    with ``MAIL_DELIVERY = "worker"`` leaves them to ``eventapp mail send --watch``.
 
     Never raises for a delivery failure: the row stays queued for ``eventapp mail send``.
     """
     rows = db.session.info.pop(NEW_MESSAGES_KEY, [])
     row_ids = [row.id for row in rows if row.id is not None]
-    if not row_ids:
+    if not row_ids or current_app.config["MAIL_DELIVERY"] == "worker":
         return DeliveryReport()
     try:
         return _deliver_rows(row_ids, utcnow())
@@ -259,12 +271,80 @@ def deliver_new() -> DeliveryReport:
         return DeliveryReport()
 
 
+class _Stop:
+    """Set by SIGTERM or SIGINT while watching: the message in hand is finished first."""
+
+    def __init__(self, parent: int | None) -> None:
+        self.requested = False
+        self.parent = parent
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            self._previous[number] = signal.signal(number, self._request)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _request(self, number, frame) -> None:
+        self.requested = True
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.requested:
+            if self.parent is not None and os.getppid() != self.parent:
+                self.requested = True  # the server that started us is gone
+            elif (left := deadline - time.monotonic()) <= 0:
+                return
+            else:
+                time.sleep(min(0.1, left))
+
+
+def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) -> None:
+    """Delivers what is due, again and again, until SIGTERM/SIGINT (or ``parent`` exits).
+
+    A failure of the database or of the mail server is logged and tried again at the next
+    round; the rows stay queued meanwhile.
+    """
+    click.echo(f"Delivering the outbox every {interval:g} s until stopped.")
+    with _Stop(parent) as stop:
+        while not stop.requested:
+            try:
+                report = deliver_due(limit=batch)
+            except Exception:  # a database restart must not end the watcher
+                current_app.logger.exception("outbox round failed; trying again")
+                report = DeliveryReport()
+            finally:
+                db.session.remove()
+            if report.sent or report.failed:
+                click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+            if report.sent + report.failed < batch:  # a full batch: more is waiting now
+                stop.wait(interval)
+
+
 mail_cli = AppGroup("mail", help="The outbox of outgoing mail.")
 
 
+def _positive(context, parameter, value: float) -> float:
+    if value <= 0:
+        raise click.BadParameter("must be a number of seconds above 0")
+    return value
+
+
 @mail_cli.command("send")
-def send_command() -> None:
+@click.option("--watch", is_flag=True, help="Keep delivering until stopped (SIGTERM).")
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, callback=_positive,
+    help="With --watch: seconds between two looks at the outbox.",
+)  # fmt: skip
+@click.option("--parent", type=int, hidden=True, help="With --watch: stop when this PID exits.")
+def send_command(watch: bool, interval: float, parent: int | None) -> None:
     """Deliver every queued mail that is due; failed ones stay queued and are retried."""
+    if watch:
+        watch_outbox(interval, parent)
+        return
     report = deliver_due()
     click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
     if report.failed:

@@ -75,20 +75,20 @@ def choice_blocks(event: Event) -> list[Block]:
     return [block for block in parallel_blocks(live) if block.workshops]
 
 
-def _with_programme(statement):
-    return statement.options(
-        selectinload(Event.rooms),
-        selectinload(Event.themes),
-        selectinload(Event.items).options(
-            selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker),
-        ),
-    )
+def _with_programme(statement, speakers: bool = True):
+    items = selectinload(Event.items)
+    if speakers:
+        items = items.options(
+            selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker)
+        )
+    return statement.options(selectinload(Event.rooms), selectinload(Event.themes), items)
 
 
-def published_event(slug: str) -> Event | None:
-    """The published event with this slug, its programme loaded in a fixed number of queries."""
+def published_event(slug: str, speakers: bool = True) -> Event | None:
+    """The published event with this slug, its programme loaded in a fixed number of queries
+    (its speakers too, unless the page has no use for them, as the registration form)."""
     statement = select(Event).where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
-    return db.session.scalars(_with_programme(statement)).first()
+    return db.session.scalars(_with_programme(statement, speakers)).first()
 
 
 def event_by_slug(slug: str) -> Event | None:

@@ -44,6 +44,7 @@ def test_prefixed_environment(tmp_path: Path, monkeypatch) -> None:
         ("EVENTAPP_SQLALCHEMY_DATABASE_URI", "mysql://x/y", "unsupported database"),
         ("EVENTAPP_BASE_URL", "events.example.org", "absolute http(s) URL"),
         ("EVENTAPP_MAIL_PORT", '"twenty-five"', "port number"),
+        ("EVENTAPP_MAIL_DELIVERY", "later", "'request' or 'worker'"),
     ],
 )
 def test_invalid_configuration_is_one_clear_line(tmp_path, monkeypatch, name, value, words) -> None:

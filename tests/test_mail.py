@@ -225,3 +225,49 @@ def test_a_row_is_delivered_once_even_with_two_senders(app, smtp) -> None:
         second = deliver_due()
     assert (first.sent, second.sent) == (len(rows), 0)
     assert len(smtp.messages) == len(rows) == 1
+
+
+def test_in_worker_mode_the_request_only_queues_and_the_watcher_delivers(
+    app, client, event, smtp, monkeypatch
+) -> None:
+    """MAIL_DELIVERY=worker (what gunicorn.conf.py sets): the registration answers without
+    sending; `eventapp mail send --watch` delivers it, then stops when its server is gone."""
+    monkeypatch.setitem(app.config, "MAIL_DELIVERY", "worker")
+    picks = [event["rounds"][0][0], event["rounds"][1][1]]
+    response = post_registration(client, event["slug"], picks)
+    assert response.status_code == 303
+    assert smtp.messages == []
+    [row] = outbox(app)
+    assert row.status == "queued" and row.attempts == 0
+    # --parent names a process that is not ours: one round, then it stops by itself.
+    result = app.test_cli_runner().invoke(
+        args=["mail", "send", "--watch", "--interval", "0.05", "--parent", "-1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 mail(s) delivered, 0 still queued." in result.output
+    [message] = smtp.messages
+    assert message["Subject"] == "Inscription confirmée : Journée ouverte"
+    assert "METHOD:REQUEST" in _parts(message)["text/calendar"]
+    [row] = outbox(app)
+    assert row.status == "sent"
+
+
+def test_the_watcher_keeps_a_refused_mail_queued_and_goes_on(
+    app, client, event, refusing_smtp, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_DELIVERY", "worker")
+    post_registration(client, event["slug"], [event["rounds"][0][0], event["rounds"][1][1]])
+    result = app.test_cli_runner().invoke(
+        args=["mail", "send", "--watch", "--interval", "0.05", "--parent", "-1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 mail(s) delivered, 1 still queued." in result.output
+    [row] = outbox(app)
+    assert row.status == "queued" and "550" in row.last_error
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "soon"])
+def test_a_bad_watch_interval_is_refused(app, interval) -> None:
+    result = app.test_cli_runner().invoke(args=["mail", "send", "--watch", "--interval", interval])
+    assert result.exit_code == 2
+    assert "--interval" in result.output

@@ -143,7 +143,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _open_event_or_404(slug: str) -> Event:
-    event = published_event(slug)
+    event = published_event(slug, speakers=False)
     if event is None:
         abort(404)
     return event

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -66,12 +66,26 @@ def wait_until_serving(port: int, server: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], cwd: Path, workers: int) -> Iterator[int]:
-    """Serves ``eventapp:create_app()`` with ``workers`` processes; yields the port."""
+def gunicorn(
+    env: dict[str, str], cwd: Path, workers: int, config: Path | None = None
+) -> Iterator[int]:
+    """Serves ``eventapp:create_app()`` with ``workers`` processes; yields the port.
+
+    Without ``config`` gunicorn's own defaults apply (``cwd`` has no gunicorn.conf.py)."""
+    with serving(env, cwd, workers, config) as (port, _server):
+        yield port
+
+
+@contextmanager
+def serving(
+    env: dict[str, str], cwd: Path, workers: int, config: Path | None = None
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    """As :func:`gunicorn`, yielding the port and the master process as well."""
     port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            *(["--config", str(config)] if config else []),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -90,7 +104,8 @@ def gunicorn(env: dict[str, str], cwd: Path, workers: int) -> Iterator[int]:
     )
     try:
         wait_until_serving(port, server)
-        yield port
+        yield port, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with suppress(ProcessLookupError):  # a test may have stopped it already
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
