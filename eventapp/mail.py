@@ -87,18 +87,49 @@ def participant_url(registration: Registration) -> str:
 
 
 def enqueue(kind: str, registration: Registration, extra: dict | None = None) -> OutboxMessage:
-    """Renders the mail in the registrant's language and adds it to the session's unit of
-    work; it is delivered once committed (see deliver_new). ``extra`` adds to the
-    templates' context (a "message" needs its ``subject`` and ``body_md``)."""
-    from eventapp.registration.service import chosen_items, waitlist_position
+    """Adds a mail to the session's unit of work; it is delivered once committed (see
+    deliver_new and watch_outbox).
 
+    The registration mails are written when they are delivered, from the registration as
+    it is then: the request that registers someone renders nothing, and a mail that waited
+    (a refusing server, a busy watcher) tells the current waiting-list position. The
+    organisers' messages and the compte-rendu notice (kinds with a template of their own)
+    are written now: ``extra`` adds to their context (a "message" needs its ``subject`` and
+    ``body_md``).
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
+    message = OutboxMessage(
+        registration_id=registration.id,
+        kind=kind,
+        recipient=registration.email,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        subject="",
+        body_text="",
+        body_html="",
+        language=registration.language or "fr",
+        next_attempt_at=utcnow(),
+    )
+    if kind in TEMPLATES:
+        _write(message, registration, extra)
+    db.session.add(message)
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
+    if kind == "changed":
+        from eventapp.calendar.notify import enqueue_withdrawn
+
+        enqueue_withdrawn(registration)  # METHOD:CANCEL for the workshops given up
+    return message
+
+
+def _write(row: OutboxMessage, registration: Registration, extra: dict | None = None) -> None:
+    """Renders the row's subject and bodies in the registrant's language."""
+    from eventapp.registration.service import chosen_items, waitlist_position
+
     event = registration.event
     env = current_app.jinja_env
     with force_locale(registration.language or "fr"):
         context = {
-            "kind": kind,
+            "kind": row.kind,
             "registration": registration,
             "event": event,
             "items": chosen_items(registration),
@@ -107,28 +138,10 @@ def enqueue(kind: str, registration: Registration, extra: dict | None = None) ->
             "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
             **(extra or {}),
         }
-        stem = TEMPLATES.get(kind, "mail/registration")
-        body_text = env.get_template(stem + ".txt").render(context)
-        body_html = env.get_template(stem + ".html").render(context)
-        subject = _subject(kind, event.title, context.get("subject", ""))
-    message = OutboxMessage(
-        registration_id=registration.id,
-        kind=kind,
-        recipient=registration.email,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        language=registration.language or "fr",
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(message)
-    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
-    if kind == "changed":
-        from eventapp.calendar.notify import enqueue_withdrawn
-
-        enqueue_withdrawn(registration)  # METHOD:CANCEL for the workshops given up
-    return message
+        stem = TEMPLATES.get(row.kind, "mail/registration")
+        row.body_text = env.get_template(stem + ".txt").render(context)
+        row.body_html = env.get_template(stem + ".html").render(context)
+        row.subject = _subject(row.kind, event.title, context.get("subject", ""))
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:
@@ -139,6 +152,11 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     from eventapp.calendar.notify import invitation_for
 
     invite = invitation_for(row)  # raises NothingToSend for an update with nothing left
+    if not row.body_text:  # a registration mail, written now (see enqueue)
+        registration = db.session.get(Registration, row.registration_id)
+        if registration is None:
+            raise NothingToSend(row.kind)
+        _write(row, registration)
     message = EmailMessage()
     message["Subject"] = row.subject
     message["From"] = row.sender

@@ -7,6 +7,7 @@ from factories import make_event
 from regutil import outbox
 
 from eventapp.extensions import db
+from eventapp.mail import deliver_due
 from eventapp.models import ProgrammeItem, Registration
 from eventapp.programme import choice_blocks
 from eventapp.registration import (
@@ -55,6 +56,7 @@ def test_waitlist_in_order_and_promotion_on_cancellation(app, ctx) -> None:
         "waitlisted",
     ]
     assert waitlist_position(people[3]) == 1 and waitlist_position(people[4]) == 2
+    deliver_due()  # registration mails are written when delivered
     [promoted] = outbox(app, "promoted")
     assert promoted.recipient == "p2@example.org"
     assert "Une place s'est libérée" in promoted.body_text
@@ -137,6 +139,7 @@ def test_mail_goes_out_in_the_registrants_language(app, ctx) -> None:
     [[a, _b, _c]] = rounds_of(event)
     register(event, applicant(1, language="en"), [a])
     register(event, applicant(2, language="fr"), [a])
+    deliver_due()  # registration mails are written when delivered
     english, french = outbox(app, "confirmed")
     assert english.language == "en" and french.language == "fr"
     # dates are written in each person's language (names of days and months)
@@ -202,3 +205,18 @@ def test_promote_command(app, ctx) -> None:
     assert waiting.status == "confirmed"
     unknown = runner.invoke(args=["registrations", "promote", "nope"])
     assert unknown.exit_code == 1 and "no event with the slug 'nope'" in unknown.output
+
+
+def test_a_waitlist_mail_that_waited_tells_the_position_at_delivery(app, ctx) -> None:
+    """Registration mails are written when delivered: one held back (a busy watcher, a
+    refusing server) gives the place in line as it is when it leaves, not as it was."""
+    event = make_event(rounds=1, workshop_capacity=1)
+    [[a, _b, _c]] = rounds_of(event)
+    register(event, applicant(1), [a])
+    ahead = register(event, applicant(2), [a]).registration
+    register(event, applicant(3), [a])
+    cancel(ahead)  # the third person moves up to first in line before any mail left
+    deliver_due()
+    waiting = [row for row in outbox(app, "waitlisted") if row.recipient == "p3@example.org"]
+    assert len(waiting) == 1
+    assert "en position 1" in waiting[0].body_text
