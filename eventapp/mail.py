@@ -278,8 +278,10 @@ def deliver_new() -> DeliveryReport:
     Never raises for a delivery failure: the row stays queued for ``eventapp mail send``.
     """
     rows = db.session.info.pop(NEW_MESSAGES_KEY, [])
+    if current_app.config["MAIL_DELIVERY"] == "worker":
+        return DeliveryReport()
     row_ids = [row.id for row in rows if row.id is not None]
-    if not row_ids or current_app.config["MAIL_DELIVERY"] == "worker":
+    if not row_ids:
         return DeliveryReport()
     try:
         return _deliver_rows(row_ids, utcnow())
