@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Event, User
+from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.models.types import utcnow
 from eventapp.models.user import dummy_password_check
 
@@ -69,6 +69,27 @@ def authenticate(email: str, password: str) -> User | None:
 
 def can_manage(user: User, event: Event) -> bool:
     return bool(user.is_admin or any(manager.id == user.id for manager in event.managers))
+
+
+def speakers_of_other_events(user: User, speaker_ids: list[int]) -> set[int]:
+    """Of these speakers, those on the programme of an event the user does not manage.
+
+    Speakers are shared by every event; changing one changes every programme, calendar and
+    compte-rendu they appear in (and mails those events' participants), so only someone who
+    manages all of them, or an administrator, may change them."""
+    if user.is_admin or not speaker_ids:
+        return set()
+    statement = (
+        select(ItemSpeaker.speaker_id)
+        .join(ProgrammeItem, ProgrammeItem.id == ItemSpeaker.item_id)
+        .join(Event, Event.id == ProgrammeItem.event_id)
+        .where(
+            ItemSpeaker.speaker_id.in_(speaker_ids),
+            ~Event.managers.any(User.id == user.id),
+        )
+        .distinct()
+    )
+    return set(db.session.scalars(statement))
 
 
 def manageable_events(user: User) -> list[Event]:

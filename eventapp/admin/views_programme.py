@@ -21,9 +21,11 @@ from babel.dates import format_date
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.admin import bp
+from eventapp.admin.accounts import speakers_of_other_events
 from eventapp.admin.builder import (
     InUse,
     day_grids,
@@ -209,12 +211,29 @@ def theme_delete(event_id: int, theme_id: int):
 @bp.get("/speakers")
 def speakers():
     query = request.args.get("q", "")[:100]
+    found = search_speakers(query, limit=200)
     return render_template(
         "admin/speakers.html",
-        speakers=search_speakers(query, limit=200),
+        speakers=found,
+        locked=speakers_of_other_events(current_user, [speaker.id for speaker in found]),
         query=query,
         action=ActionForm(),
     )
+
+
+def _refuse_if_shared_beyond(speaker: Speaker):
+    """None when the organiser may change this speaker, else the answer refusing it."""
+    if not speakers_of_other_events(current_user, [speaker.id]):
+        return None
+    flash(
+        _(
+            "%(name)s intervient aussi dans un événement que vous ne gérez pas : seul un "
+            "administrateur peut modifier cette fiche.",
+            name=speaker.name,
+        ),
+        "error",
+    )
+    return redirect(url_for("admin.speakers", q=speaker.name), code=303)
 
 
 @bp.get("/speakers/search")
@@ -232,6 +251,8 @@ def speaker_search():
 @bp.route("/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
 def speaker_edit(speaker_id: int | None = None):
     speaker = (db.session.get(Speaker, speaker_id) or abort(404)) if speaker_id else None
+    if speaker is not None and (refused := _refuse_if_shared_beyond(speaker)):
+        return refused
     form = SpeakerForm(obj=speaker)
     if form.validate_on_submit():
         if speaker is None:

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import func, or_, select
 
 from eventapp import mail
-from eventapp.admin.accounts import manageable_events
+from eventapp.admin.accounts import manageable_events, speakers_of_other_events
 from eventapp.admin.builder import save_item
 from eventapp.admin.conflicts import conflicts_by_item, programme_conflicts
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
@@ -345,11 +345,19 @@ def create_speaker(data: dict):
 @blp.arguments(SpeakerPatchSchema)
 @blp.response(200, SpeakerSchema)
 @blp.alt_response(422, **_problem(422, "Fields not valid"))
+@blp.alt_response(403, **_problem(403, "The speaker is also in an event you do not manage"))
 def edit_speaker(data: dict, speaker_id: int):
-    """Change a speaker's name, role or organisation."""
+    """Change a speaker's name, role or organisation (speakers on the programme of an event
+    you do not manage are changed by an administrator)."""
     speaker = _get(Speaker, speaker_id)
     if speaker is None:
         abort(404, message=f"No speaker {speaker_id}.")
+    if speakers_of_other_events(current_organiser(), [speaker.id]):
+        abort(
+            403,
+            message=f"Speaker {speaker_id} is also on the programme of an event you do not "
+            "manage; an administrator can change them.",
+        )
     for key, value in data.items():
         setattr(speaker, key, value.strip())
     db.session.commit()
