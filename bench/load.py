@@ -20,12 +20,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from bench.timing import Figure
+from bench.locustfile import RADIO, TOKEN
+from bench.timing import Figure, repeat, summarise
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, OutboxStatus
 
@@ -48,7 +50,7 @@ def _serve(app_spec: str, workers: int, env: dict[str, str]) -> tuple[subprocess
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--backlog", "2048", "--log-level", "warning", app_spec],
-        env=os.environ | env, cwd=ROOT, start_new_session=True,
+        env=os.environ | env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(300):
         try:
@@ -109,12 +111,61 @@ def _prepare(app: Flask) -> None:
         db.session.remove()
 
 
+def _form_data(page: str, email: str) -> dict[str, str]:
+    """What a person sends back: the form's token, their details, a different theme a round."""
+    rounds: dict[str, list[str]] = {}
+    for name, value in RADIO.findall(page):
+        rounds.setdefault(name, []).append(value)
+    return {
+        "csrf_token": TOKEN.search(page).group(1),
+        "first_name": "Camille",
+        "last_name": "Dupont",
+        "email": email,
+        "organisation": "CPAS",
+        "job_title": "assistante sociale",
+        "consent": "y",
+        **{name: values[n % len(values)] for n, (name, values) in enumerate(rounds.items())},
+    }
+
+
+def _in_process(app: Flask, runs: int) -> list[Figure]:
+    """Server time of each request of the flow, in process (Flask test client), with mail
+    left to the watcher (as served) and built in the request (``eventapp run``)."""
+    hello = Flask("hello")
+    hello.add_url_rule("/", "hello", lambda: "hello")
+    hello_client = hello.test_client()
+    baseline, _ = summarise(repeat(lambda: hello_client.get("/"), runs=runs * 4))
+    figures = [Figure("hello (Flask test client)", baseline, 0.0, "ms", note="baseline")]
+    for delivery in ("worker", "request"):
+        app.config["MAIL_DELIVERY"] = delivery
+        form_times, post_times = [], []
+        for _ in range(runs * 4):
+            client = app.test_client()
+            start = time.perf_counter()
+            page = client.get(f"/events/{SLUG}/register")
+            form_times.append(time.perf_counter() - start)
+            data = _form_data(page.text, f"{uuid.uuid4().hex}@example.org")
+            start = time.perf_counter()
+            answer = client.post(f"/events/{SLUG}/register", data=data)
+            post_times.append(time.perf_counter() - start)
+            assert answer.status_code == 303, answer.status_code
+        if delivery == "worker":
+            median, spread = summarise(form_times)
+            figures.append(Figure("registration form GET", median, spread, "ms", baseline))
+        median, spread = summarise(post_times)
+        where = "to the watcher" if delivery == "worker" else "in the request"
+        figures.append(Figure(f"registration POST, mail {where}", median, spread, "ms", baseline))
+    app.config["MAIL_DELIVERY"] = "request"
+    return figures
+
+
 def _spread(values: list[float]) -> float:
     return (max(values) - min(values)) / 2 if len(values) > 1 else 0.0
 
 
 def run(app: Flask, runs: int) -> list[Figure]:
     _prepare(app)
+    figures = _in_process(app, runs)
     env = {
         "EVENTAPP_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "EVENTAPP_SECRET_KEY": "bench",
@@ -124,7 +175,6 @@ def run(app: Flask, runs: int) -> list[Figure]:
         "EVENTAPP_ACCESS_LOG": "",
         "EVENTAPP_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-outbox-"),
     }
-    figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as folder:
         for workers in (2, 4):
             measured: dict[str, list[dict[str, float]]] = {"hello": [], "register": []}

@@ -34,7 +34,13 @@ def _app(folder: Path):
         or f"sqlite:///{folder / 'bench.sqlite3'}"
     )
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "EXPORTS_DIR": str(folder)},
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SECRET_KEY": "bench",
+            "EXPORTS_DIR": str(folder),
+            "OUTBOX_DIR": str(folder / "outbox"),
+            "RATELIMIT_ENABLED": False,  # the load comes from one address
+        },
         instance_path=str(folder),
     )
     with app.app_context():
