@@ -34,6 +34,7 @@ from eventapp.admin.registrations import (
     CheckInRefused,
     attendees,
     filter_registrations,
+    listed_registrations,
     registration_counts,
     set_checked_in,
 )
@@ -112,7 +113,7 @@ def _list_back(event: Event) -> str:
 
 
 def _list_page(event: Event, filters: dict, page: int = 1):
-    everyone = event_registrations(event)
+    everyone = listed_registrations(event)
     shown = filter_registrations(everyone, **filters)
     # Fifty people a page: the list of a big event stays quick to load and to read.
     pages = max(1, -(-len(shown) // PAGE_SIZE))
