@@ -11,6 +11,7 @@ from test_admin_support import PASSWORD, accounts_fixture, build_event, login, p
 from eventapp import create_app
 from eventapp.extensions import db, limiter
 from eventapp.models import Event, EventStatus, ProgrammeItem, Room, Speaker, Theme, User
+from eventapp.registration import Applicant, register
 
 
 def test_organiser_create_asks_the_password_twice(app, ctx) -> None:
@@ -207,6 +208,9 @@ def test_no_state_changing_route_answers_get(app, client, accounts) -> None:
             "item_id": event.items[0].id,
             "speaker_id": db.session.scalars(db.select(Speaker.id)).first(),
             "user_id": accounts["bob"],
+            "registration_id": register(
+                event, Applicant("Ana", "López", "ana@example.org"), [event.items[1]]
+            ).registration.id,
         }
         db.session.remove()
     login(client, "admin@example.org")

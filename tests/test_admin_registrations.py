@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
+from html import unescape
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from factories import make_event, workshops
@@ -104,23 +107,41 @@ def test_cancelling_promotes_the_first_in_line_with_the_self_service_mails(
     assert "Ana López : inscription annulée." in visible_text(client.get(base).text)
 
 
+def _page(client, event_id: int, registration_id: int, back: str = "") -> str:
+    url = f"/admin/events/{event_id}/registrations/{registration_id}"
+    answer = client.get(url + (f"?back={quote(back)}" if back else ""))
+    assert answer.status_code == 200
+    return answer.text
+
+
+def _status(html: str) -> str:
+    return re.search(r'data-status="(\w+)"', html).group(1)
+
+
 def test_confirming_out_of_turn_is_refused_when_full_unless_forced(app, client, accounts) -> None:
     event_id, ((a, b, _c), (a2, b2, _c2)) = _event(app, accounts, workshop_capacity=1)
     _register(app, event_id, [a, a2], "Ana", "López")
     waiting = _register(app, event_id, [a, b2], "Bruno", "Martin")
     login(client, "alice@example.org")
+    page = _page(client, event_id, waiting)
+    assert _status(page) == "waitlisted" and "Liste d'attente (n° 1)" in visible_text(page)
     url = f"/admin/events/{event_id}/registrations/{waiting}/confirm"
-    refused = post(client, url)
+    here = f"/admin/events/{event_id}/registrations/{waiting}"
+    refused = post(client, url, {"next": here})
     assert refused.status_code == 400
-    row = refused.text.split(f'id="reg-{waiting}"')[1].split("</tr>")[0]
-    assert "Complet : Atelier 1, tour 1." in visible_text(row)
+    form = refused.text.split(f'action="{url}"')[1].split("</form>")[0]
+    assert "Complet : Atelier 1, tour 1." in visible_text(form)
+    assert "même si complet" in visible_text(form)
     assert _reg(app, waiting).status == "waitlisted" and not outbox(app, "promoted")
 
-    forced = post(client, url, {"force": "y"})
-    assert forced.status_code == 303
+    forced = post(client, url, {"force": "y", "next": here})
+    assert forced.status_code == 303 and forced.headers["Location"] == here
     assert _reg(app, waiting).status == "confirmed"
     [mail] = outbox(app, "promoted")
     assert mail.recipient == "bruno.martin@example.org" and "confirmée" in mail.body_text
+    after = client.get(here).text
+    assert _status(after) == "confirmed"
+    assert "Bruno Martin : inscription confirmée." in visible_text(after)
     page = client.get(f"/admin/events/{event_id}/registrations")
     assert "2 confirmée(s) · 0 en liste d'attente" in visible_text(page.text)
 
@@ -130,25 +151,120 @@ def test_moving_between_workshops_follows_the_rules(app, client, accounts) -> No
     ana = _register(app, event_id, [a, b2], "Ana", "López")
     _register(app, event_id, [b, a2], "Bruno", "Martin")
     login(client, "alice@example.org")
+    page = _page(client, event_id, ana)
+    # One select a round, with only that round's workshops and their seats left.
+    first = page.split('id="workshop_1"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\d+)"', first) == [str(a), str(b), str(c)]
+    assert "Atelier 2, tour 1 — complet" in visible_text(first)
+    assert "Atelier 3, tour 1 — 1 place(s) libre(s)" in visible_text(first)
+    assert f'<option value="{a}" data-seats-left="0" selected>' in first
     url = f"/admin/events/{event_id}/registrations/{ana}/move"
-    full = post(client, url, {"workshop_1": str(b), "workshop_2": str(c2)})
+    here = f"/admin/events/{event_id}/registrations/{ana}"
+    full = post(client, url, {"workshop_1": str(b), "workshop_2": str(c2), "next": here})
     assert full.status_code == 400
-    row = full.text.split(f'id="reg-{ana}"')[1].split("</tr>")[0]
-    assert "<details open>" in row
-    message = row.split('id="workshop_1-')[1].split("</div>")[0]
+    message = full.text.split('id="workshop_1"')[1].split("</div>")[0]
     assert "Cet atelier est complet." in visible_text(message)
-    same_theme = post(client, url, {"workshop_1": str(c), "workshop_2": str(c2)})
+    same_theme = post(client, url, {"workshop_1": str(c), "workshop_2": str(c2), "next": here})
     assert same_theme.status_code == 400
     assert "Vous avez déjà choisi ce thème" in visible_text(same_theme.text)
+    other_round = post(client, url, {"workshop_1": str(a2), "workshop_2": str(b2), "next": here})
+    assert other_round.status_code == 400
+    assert "Cet atelier n'existe pas dans ce créneau." in visible_text(other_round.text)
     assert not outbox(app, "changed")
+    with app.app_context():
+        assert {c.item_id for c in db.session.get(Registration, ana).choices} == {a, b2}
 
-    moved = post(client, url, {"workshop_1": str(c), "workshop_2": str(b2)})
-    assert moved.status_code == 303
+    moved = post(client, url, {"workshop_1": str(c), "workshop_2": str(b2), "next": here})
+    assert moved.status_code == 303 and moved.headers["Location"] == here
     with app.app_context():
         picked = {c.item_id for c in db.session.get(Registration, ana).choices}
     assert picked == {c, b2}
     [changed] = outbox(app, "changed")
     assert changed.recipient == "ana.lópez@example.org" and "Atelier 3, tour 1" in changed.body_text
+    after = visible_text(client.get(here).text)
+    assert "Ana López : ateliers modifiés." in after
+    assert "Créneau 1 : Atelier 3, tour 1" in after and "Créneau 2 : Atelier 2, tour 2" in after
+
+
+def test_a_workshop_of_another_event_is_refused(app, client, accounts) -> None:
+    event_id, ((a, _b, _c), (a2, _b2, _c2)) = _event(app, accounts)
+    _other_id, ((x, _y, _z), (x2, _y2, _z2)) = _event(app, accounts, slug="autre-journee")
+    ana = _register(app, event_id, [a, a2], "Ana", "López")
+    login(client, "alice@example.org")
+    url = f"/admin/events/{event_id}/registrations/{ana}/move"
+    answer = post(client, url, {"workshop_1": str(x), "workshop_2": str(x2)})
+    assert answer.status_code == 400
+    assert "Cet atelier n'existe pas dans ce créneau." in visible_text(answer.text)
+    with app.app_context():
+        assert {c.item_id for c in db.session.get(Registration, ana).choices} == {a, a2}
+    assert not outbox(app, "changed")
+
+
+def test_the_registration_page_returns_to_the_list_as_it_was(app, client, accounts) -> None:
+    event_id, ((a, _b, _c), (a2, _b2, _c2)) = _event(app, accounts, workshop_capacity=1)
+    ana = _register(app, event_id, [a, a2], "Ana", "López", organisation="CPAS de Namur",
+                    job_title="assistante sociale")  # fmt: skip
+    login(client, "alice@example.org")
+    listed = client.get(f"/admin/events/{event_id}/registrations?q=lopez&page=1").text
+    link = re.search(rf'href="([^"]*/registrations/{ana}\?back=[^"]+)"', listed).group(1)
+    page = client.get(unescape(link)).text
+    text = visible_text(page)
+    for fact in ("López Ana", "ana.lópez@example.org", "CPAS de Namur", "assistante sociale",
+                 "Confirmée", "Pas encore arrivé", "Créneau 1 : Atelier 1, tour 1"):  # fmt: skip
+        assert fact in text, fact
+    back = re.search(r'<a href="([^"]+)" data-back>', page).group(1)
+    assert unescape(back) == f"/admin/events/{event_id}/registrations?q=lopez&page=1"
+    # The forms send the person back here, with the way back to the list.
+    nexts = set(re.findall(r'name="next" value="([^"]+)"', page))
+    assert len(nexts) == 1 and "back=" in unescape(nexts.pop())
+
+    answer = post(client, f"/admin/events/{event_id}/registrations/{ana}/checkin",
+                  {"value": "on", "next": unescape(link)})  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["Location"] == unescape(link)
+    after = client.get(answer.headers["Location"]).text
+    assert "Ana López : présence notée." in visible_text(after)
+    assert 'data-checked-in="yes"' in after and "Présent depuis" in visible_text(after)
+    assert unescape(re.search(r'<a href="([^"]+)" data-back>', after).group(1)) == unescape(back)
+
+    # A way back outside the list is not followed.
+    for bad in ("https://evil.example/", "/admin/events/1/edit", "//evil.example/admin/"):
+        page = _page(client, event_id, ana, back=bad)
+        target = re.search(r'<a href="([^"]+)" data-back>', page).group(1)
+        assert target == f"/admin/events/{event_id}/registrations", bad
+
+
+def test_cancelling_from_the_registration_page(app, client, accounts) -> None:
+    event_id, ((a, _b, _c), (a2, _b2, _c2)) = _event(app, accounts)
+    ana = _register(app, event_id, [a, a2], "Ana", "López")
+    login(client, "alice@example.org")
+    page = _page(client, event_id, ana)
+    assert 'data-confirm="Annuler l’inscription de Ana López ?' in page
+    here = f"/admin/events/{event_id}/registrations/{ana}"
+    answer = post(client, f"{here}/cancel", {"next": here})
+    assert answer.status_code == 303 and answer.headers["Location"] == here
+    after = client.get(here).text
+    assert _status(after) == "cancelled"
+    assert "Ana López : inscription annulée." in visible_text(after)
+    assert "Cette inscription est annulée" in visible_text(after)
+    assert "/move" not in after and "/confirm" not in after
+    [cancelled] = outbox(app, "cancelled")
+    assert cancelled.recipient == "ana.lópez@example.org"
+
+
+def test_an_unknown_or_foreign_registration_is_not_found(app, client, accounts) -> None:
+    event_id, ((a, _b, _c), (a2, _b2, _c2)) = _event(app, accounts)
+    other_id, ((x, _y, _z), (x2, _y2, _z2)) = _event(app, accounts, slug="autre-journee")
+    ana = _register(app, event_id, [a, a2], "Ana", "López")
+    elsewhere = _register(app, other_id, [x, x2], "Bruno", "Martin")
+    login(client, "alice@example.org")
+    assert client.get(f"/admin/events/{event_id}/registrations/999999").status_code == 404
+    assert client.get(f"/admin/events/{event_id}/registrations/{elsewhere}").status_code == 404
+    url = f"/admin/events/{event_id}/registrations/{elsewhere}/cancel"
+    assert post(client, url).status_code == 404
+    assert _reg(app, elsewhere).status == "confirmed"
+    bob = app.test_client()
+    login(bob, "bob@example.org")
+    assert bob.get(f"/admin/events/{event_id}/registrations/{ana}").status_code == 404
 
 
 def test_csv_export_opens_in_excel_and_runs_no_formula(app, client, accounts) -> None:

@@ -35,8 +35,8 @@ def test_query_count_does_not_grow_with_the_programme(app, client, ctx, template
 
 
 def test_registrations_list_and_feeds_do_not_grow_with_registrations(app, client, ctx) -> None:
-    """The organisers' list, their CSV and a participant's own calendar on 20 and on
-    5,000 registrations run the same number of queries."""
+    """The organisers' list, their CSV, one registration's organiser page and a participant's
+    own calendar on 20 and on 5,000 registrations run the same number of queries."""
     from sqlalchemy import select
     from test_admin_support import PASSWORD, create_organiser, login
 
@@ -64,6 +64,24 @@ def test_registrations_list_and_feeds_do_not_grow_with_registrations(app, client
         small = _queries(app, client, template.format(id=ids["small"]))
         large = _queries(app, client, template.format(id=ids["large"]))
         assert large == small, (template, small, large)
+
+    def first_of(slug: str, status: str) -> int:
+        return db.session.scalars(
+            select(Registration.id)
+            .where(Registration.event_id == ids[slug], Registration.status == status)
+            .order_by(Registration.id)
+        ).first()
+
+    # One person's organiser page: every action, one select a round.
+    for status in ("confirmed", "waitlisted"):
+        pages = {
+            slug: f"/admin/events/{ids[slug]}/registrations/{first_of(slug, status)}"
+            for slug in ("small", "large")
+        }
+        small = _queries(app, client, pages["small"])
+        large = _queries(app, client, pages["large"])
+        assert large == small, ("registration page", status, small, large)
+        assert large <= 12, large
     small = _queries(app, client, f"/r/{token_of('small')}/calendar.ics")
     large = _queries(app, client, f"/r/{token_of('large')}/calendar.ics")
     assert large == small, ("personal calendar", small, large)

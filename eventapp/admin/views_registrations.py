@@ -3,6 +3,7 @@
 URL surface (changes are POST only; every page checks that the account manages the event):
   GET      /admin/events/<id>/registrations          list: ?q= &status= &item=
   GET      /admin/events/<id>/registrations.csv      the export (UTF-8 with BOM, ";")
+  GET      /admin/events/<id>/registrations/<rid>    one person: every action below; ?back=
   POST     /admin/events/<id>/registrations/<rid>/confirm   (force: despite a full workshop)
   POST     /admin/events/<id>/registrations/<rid>/cancel
   POST     /admin/events/<id>/registrations/<rid>/move      one workshop_N per round
@@ -33,6 +34,7 @@ from eventapp.admin.registrations import (
     CheckInRefused,
     attendees,
     filter_registrations,
+    listed_registrations,
     registration_counts,
     set_checked_in,
 )
@@ -46,6 +48,8 @@ from eventapp.registration import (
     check_choices,
     choice_fields,
     confirm,
+    seats_left,
+    waitlist_position,
 )
 from eventapp.registration.export import (
     event_registrations,
@@ -86,43 +90,62 @@ def _page(args) -> int:
 
 
 def _back(event: Event) -> str:
-    """Where an action returns: the list (with its filters) or the check-in page."""
+    """Where an action returns: the form's ``next`` (the registration's page, the list or
+    the check-in page), else the list."""
     fallback = url_for("admin.registrations", event_id=event.id)
     target = _safe_next(request.form.get("next"))
     return target if target != url_for("admin.index") else fallback
 
 
+def _list_back(event: Event) -> str:
+    """The list as the organiser left it (filters, page), for the registration's page:
+    ``?back=`` on a GET, carried inside the form's ``next`` on a refused POST."""
+    list_url = url_for("admin.registrations", event_id=event.id)
+    raw = request.args.get("back")
+    if raw is None and request.method == "POST":
+        raw = parse_qs(urlsplit(request.form.get("next", "")).query).get("back", [None])[0]
+    if raw and _safe_next(raw) == raw and urlsplit(raw).path == list_url:
+        return raw
+    return list_url
+
+
 # --- the list -------------------------------------------------------------------------
 
 
-def _list_page(
-    event: Event,
-    filters: dict,
-    row_errors: dict | None = None,
-    status: int = 200,
-    page: int = 1,
-):
-    everyone = event_registrations(event)
+def _list_page(event: Event, filters: dict, page: int = 1):
+    everyone = listed_registrations(event)
     shown = filter_registrations(everyone, **filters)
     # Fifty people a page: the list of a big event stays quick to load and to read.
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     page = min(page, pages)
+    rows = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    # Each row names its workshops only; every action is on the registration's own page.
+    round_of = {
+        item.id: (number, item)
+        for number, (_name, block) in enumerate(choice_fields(event), 1)
+        for item in block.workshops
+    }
     return render_template(
         "admin/registrations.html",
         event=event,
-        registrations=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        registrations=rows,
+        workshops_of={
+            r.id: sorted(
+                (round_of[c.item_id] for c in r.choices if c.item_id in round_of),
+                key=lambda pair: pair[0],
+            )
+            for r in rows
+        },
         matching=len(shown),
         page=page,
         pages=pages,
         total=len(everyone),
         counts=registration_counts(event, everyone),
         positions=waitlist_positions(everyone),
-        rounds=choice_fields(event),
         filters=filters,
         status_labels=STATUS_LABELS,
-        row_errors=row_errors or {},
-        here=request.full_path if request.method == "GET" else _back(event),
-    ), status
+        here=request.full_path.rstrip("?"),
+    )
 
 
 @bp.get("/events/<int:event_id>/registrations")
@@ -131,14 +154,48 @@ def registrations(event_id: int):
     return _list_page(event, _filters(request.args), page=_page(request.args))
 
 
+# --- one registration -----------------------------------------------------------------
+
+
+def _detail_page(
+    event: Event, registration: Registration, errors: dict | None = None, status: int = 200
+):
+    """The registration's page: the person, their workshops, and confirm, cancel, move
+    and check-in (the messages of a refused action beside its form)."""
+    rounds = choice_fields(event)
+    picked = {c.item_id for c in registration.choices}
+    back = _list_back(event)
+    return render_template(
+        "admin/registration.html",
+        event=event,
+        registration=registration,
+        rounds=[
+            (name, number, block, next((i for i in block.workshops if i.id in picked), None))
+            for number, (name, block) in enumerate(rounds, 1)
+        ],
+        seats=seats_left(event).items,
+        position=waitlist_position(registration),
+        status_labels=STATUS_LABELS,
+        errors={name: str(message) for name, message in (errors or {}).items()},
+        back=back,
+        here=url_for(
+            "admin.registration_page",
+            event_id=event.id,
+            registration_id=registration.id,
+            back=back,
+        ),
+    ), status
+
+
+@bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
+def registration_page(event_id: int, registration_id: int):
+    event = get_event(event_id)
+    return _detail_page(event, _registration(event, registration_id))
+
+
 def _refused(event: Event, registration: Registration, errors: dict):
-    """The list again (as it was filtered), the messages beside that person's forms."""
-    query = parse_qs(urlsplit(_back(event)).query)
-    args = {key: values[0] for key, values in query.items()}
-    messages = {name: str(message) for name, message in errors.items()}
-    return _list_page(
-        event, _filters(args), {registration.id: messages}, status=400, page=_page(args)
-    )
+    """The registration's page again, the messages beside the refused form; nothing changed."""
+    return _detail_page(event, registration, errors, status=400)
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/confirm")
