@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from flask import Flask
 from sqlalchemy import event as sa_event
 
@@ -41,6 +44,26 @@ def _organiser_client(app: Flask):
     return client
 
 
+def _cold_calendar(app: Flask, client, url: str, runs: int, baseline: float) -> Figure:
+    """calendar.ics as the first request after a programme change: its feed file (see
+    eventapp.calendar.feed_cache) is removed before each request, so it is built again."""
+    folder = Path(app.config["EXPORTS_DIR"]) / "calendars"
+
+    def cold():
+        shutil.rmtree(folder, ignore_errors=True)
+        return client.get(url)
+
+    median, spread = summarise(repeat(cold, runs=runs))
+    return Figure(
+        "calendar.ics, first after a change (500 items, 5,000 people)",
+        median,
+        spread,
+        "ms",
+        baseline,
+        "feed file built anew",
+    )
+
+
 def run(app: Flask, runs: int) -> list[Figure]:
     from eventapp.models import Registration
 
@@ -77,4 +100,6 @@ def run(app: Flask, runs: int) -> list[Figure]:
                 f"{len(statements)} SQL queries, {len(answer.data) // 1024} KiB",
             )
         )
+        if name == "calendar.ics":
+            figures.append(_cold_calendar(app, client, url, runs, baseline))
     return figures

@@ -1,25 +1,42 @@
 """iCalendar (RFC 5545) and iTIP (RFC 5546) objects, as pure functions of the models.
 
-One component builder, :func:`item_vevent`, is composed into every calendar the app gives
-out: the whole programme, one item, a person's agenda and the invitations mailed to them.
-Nothing here reads the clock, the request or the database: the same programme gives the
-same bytes, so feeds can be compared, cached and answered with 304.
+One writer, :func:`item_vevent`, makes the VEVENT of every calendar the app gives out: the
+whole programme, one item, a person's agenda and the invitations mailed to them. Nothing here
+reads the clock, the request or the database: the same programme gives the same bytes, so
+feeds can be compared, cached and answered with 304.
+
+The bytes are exactly those of icalendar's ``Calendar.to_ical()`` (tests/test_calendar_bytes.py
+compares them with a calendar built from icalendar components), but written line by line:
+every value goes through icalendar's own property types and parameters, with no component,
+no property lookup and no re-sorting per item; the VTIMEZONE and the calendar's head are
+serialised once per zone, span and title.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Timezone, vCalAddress, vDuration
+from icalendar import (
+    Calendar,
+    Timezone,
+    vCalAddress,
+    vCategory,
+    vDDDTypes,
+    vDuration,
+    vInt,
+    vText,
+    vUri,
+)
 from icalendar import Event as VEvent
+from icalendar.caselessdict import canonsort_keys
 
 from eventapp.models import Event, ItemKind, ProgrammeItem
 
@@ -94,6 +111,58 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC).replace(microsecond=0)
 
 
+def _content_line(name: str, value: object) -> str:
+    """One property as icalendar writes it (``Contentline.from_parts``): name, its
+    parameters when it has any, and the value in its type's form."""
+    params = value.params.to_ical().decode()  # type: ignore[attr-defined]
+    text = value.to_ical().decode()  # type: ignore[attr-defined]
+    return f"{name};{params}:{text}" if params else f"{name}:{text}"
+
+
+@lru_cache(maxsize=4096)
+def _date_time(name: str, instant: datetime, zone: tzinfo | None) -> str:
+    """A DATE-TIME property line (``DTSTART;TZID=Europe/Brussels:20151201T093000``, or in UTC
+    ``DTSTAMP:20151120T090000Z``). Programmes repeat the same few instants, so each is
+    written once; the zone is part of the key, as equal instants in two zones read apart."""
+    return _content_line(name, vDDDTypes(instant))
+
+
+def _text(name: str, value: str) -> str:
+    return f"{name}:{vText(value).to_ical().decode()}"
+
+
+_ESCAPES = b"\\^"  # how TEXT escapes (backslash) and RFC 6868 ones (caret) begin
+
+
+def _fold(line: bytes) -> bytes:
+    """The line folded as icalendar folds it (``Contentline.to_ical``), on the octets.
+
+    Each piece holds at most 74 octets and never ends inside a character; a piece whose
+    last character starts an escape (``\\`` or ``^``) leaves it to the next piece, so no
+    client reads half an escape.
+    """
+    pieces = []
+    start, size = 0, len(line)
+    while size - start > 74:
+        end = start + 74
+        while 0x80 <= line[end] < 0xC0:  # inside a UTF-8 character: end before it
+            end -= 1
+        if line[end - 1] in _ESCAPES:
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces)
+
+
+def _serialise(lines: Iterable[str]) -> bytes:
+    """Content lines as icalendar's ``to_ical()`` writes them, CRLF after each, the long
+    ones folded."""
+    out = [_fold(line.encode("utf-8")) for line in lines]
+    out.append(b"")
+    return b"\r\n".join(out)
+
+
 def item_vevent(
     event: Event,
     item: ProgrammeItem,
@@ -101,35 +170,50 @@ def item_vevent(
     *,
     cancelled: bool = False,
     stamp: datetime | None = None,
-) -> VEvent:
-    """The VEVENT of one programme item, in the event's own timezone.
+    parties: Iterable[tuple[str, vCalAddress]] = (),
+) -> bytes:
+    """The VEVENT of one programme item, in the event's own timezone, as content lines.
 
     ``cancelled`` marks it cancelled even when the item itself still takes place (the
     person's registration was cancelled, or the item left their agenda). ``stamp`` is the
     DTSTAMP; it defaults to the item's last change so that feeds do not depend on the clock.
+    ``parties`` are the scheduling properties of an invitation (ORGANIZER, ATTENDEE).
+
+    The properties come in icalendar's order: VEVENT's canonical ones first, then the
+    others by name.
     """
     tz = event.tz
     last_change = _utc(item.updated_at)
-    component = VEvent.new(
-        uid=item_uid(item, base_url),
-        stamp=_utc(stamp) if stamp is not None else last_change,
-        created=_utc(item.created_at),
-        last_modified=last_change,
-        sequence=item.sequence,
-        start=item.starts_at.astimezone(tz).replace(microsecond=0),
-        end=item.ends_at.astimezone(tz).replace(microsecond=0),
-        summary=item.title,
-        location=item_location(event, item) or None,
-        description=item_description(event, item, base_url),
-        url=item_url(event, item, base_url),
-        categories=[item.theme.title] if item.theme else (),
-        status="CANCELLED" if cancelled or item.cancelled_at else "CONFIRMED",
-        transparency="TRANSPARENT" if item.kind == ItemKind.BREAK else "OPAQUE",
-    )
-    return component
+    start = item.starts_at.astimezone(tz).replace(microsecond=0)
+    end = item.ends_at.astimezone(tz).replace(microsecond=0)
+    stamp = _utc(stamp) if stamp is not None else last_change
+    location = item_location(event, item)
+    url = item_url(event, item, base_url)
+    properties = {
+        "SUMMARY": _text("SUMMARY", item.title),
+        "DTSTART": _date_time("DTSTART", start, start.tzinfo),
+        "DTEND": _date_time("DTEND", end, end.tzinfo),
+        "DTSTAMP": _date_time("DTSTAMP", stamp, UTC),
+        "UID": _text("UID", item_uid(item, base_url)),
+        "SEQUENCE": _content_line("SEQUENCE", vInt(item.sequence)),
+        "CREATED": _date_time("CREATED", _utc(item.created_at), UTC),
+        "LAST-MODIFIED": _date_time("LAST-MODIFIED", last_change, UTC),
+        "DESCRIPTION": _text("DESCRIPTION", item_description(event, item, base_url)),
+        "URL": _content_line("URL", vUri(url)),
+        "STATUS": "STATUS:CANCELLED" if cancelled or item.cancelled_at else "STATUS:CONFIRMED",
+        "TRANSP": "TRANSP:TRANSPARENT" if item.kind == ItemKind.BREAK else "TRANSP:OPAQUE",
+    }
+    if location:
+        properties["LOCATION"] = _text("LOCATION", location)
+    if item.theme:
+        properties["CATEGORIES"] = _content_line("CATEGORIES", vCategory([item.theme.title]))
+    for name, value in parties:
+        properties[name] = _content_line(name, value)
+    lines = (properties[name] for name in canonsort_keys(properties, VEvent.canonical_order))
+    return _serialise(["BEGIN:VEVENT", *lines, "END:VEVENT"])
 
 
-def _timezone(event: Event, items: list[ProgrammeItem]) -> Timezone:
+def _timezone(event: Event, items: list[ProgrammeItem]) -> bytes:
     """The VTIMEZONE of the event's zone, from the zoneinfo database.
 
     It spans the same years whatever the event (1970 to 2038, widened if the event falls
@@ -146,9 +230,9 @@ def _timezone(event: Event, items: list[ProgrammeItem]) -> Timezone:
 
 
 @lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
-    """Built once per zone and span (a pure function of the zoneinfo database, the same for
-    every calendar); calendars only read it."""
+def _vtimezone(tzid: str, first: date, last: date) -> bytes:
+    """Written once per zone and span (a pure function of the zoneinfo database, the same
+    for every calendar): some 140 lines that calendars splice in as they are."""
     timezone = Timezone.from_tzinfo(ZoneInfo(tzid), tzid=tzid, first_date=first, last_date=last)
     for observance in timezone.subcomponents:
         # One date per RDATE line: ical.js (Thunderbird) reads only the first of a list.
@@ -156,7 +240,32 @@ def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
         for dates in listed if isinstance(listed, list) else [listed] if listed else []:
             for onset in dates.dts:
                 observance.add("RDATE", onset.dt)
-    return timezone
+    return _serialise(_lines(timezone))
+
+
+def _lines(component: Calendar | Timezone) -> Iterator[str]:
+    return (line for line in component.content_lines() if line)
+
+
+@lru_cache(maxsize=256)
+def _head(language: str, name: str, tzid: str, method: Method | None) -> bytes:
+    """The VCALENDAR's own properties, up to its first component (the same for every
+    calendar of this title and kind)."""
+    calendar = Calendar()
+    calendar.add("PRODID", f"-//eventapp//eventapp//{language.upper()}")
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    if method is not None:
+        calendar.add("METHOD", method.value)
+    calendar.calendar_name = name
+    calendar.add("X-WR-TIMEZONE", tzid)
+    if method is None:
+        # A feed to subscribe to: tell clients how often to look again.
+        calendar.refresh_interval = REFRESH_INTERVAL
+        calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
+    *head, end = _lines(calendar)
+    assert end == "END:VCALENDAR"
+    return _serialise(head)
 
 
 def _ordered(items: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
@@ -166,58 +275,34 @@ def _ordered(items: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
 def _calendar(
     event: Event,
     name: str,
-    components: list[VEvent],
+    vevents: list[bytes],
     items: list[ProgrammeItem],
     *,
     method: Method | None = None,
 ) -> bytes:
-    calendar = Calendar()
-    calendar.add("PRODID", f"-//eventapp//eventapp//{event.language.upper()}")
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    if method is not None:
-        calendar.add("METHOD", method.value)
-    calendar.calendar_name = name
-    calendar.add("X-WR-TIMEZONE", event.timezone)
-    if method is None:
-        # A feed to subscribe to: tell clients how often to look again.
-        calendar.refresh_interval = REFRESH_INTERVAL
-        calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
-    if components:
-        calendar.add_component(_timezone(event, items))
-    for component in components:
-        calendar.add_component(component)
-    return _serialise(calendar)
-
-
-def _serialise(calendar: Calendar) -> bytes:
-    """The same bytes as ``calendar.to_ical()``, several times faster on big programmes.
-
-    icalendar folds every content line character by character; most lines are shorter than
-    the 75-octet limit and need no folding at all, so only the long ones go through it.
-    """
-    lines = []
-    for line in calendar.content_lines():
-        if not line:
-            continue
-        encoded = line.encode("utf-8")
-        lines.append(encoded if len(encoded) < 75 else line.to_ical())
-    return b"\r\n".join(lines) + b"\r\n"
+    """The calendar around these VEVENTs (from :func:`item_vevent`), with the VTIMEZONE
+    their times refer to."""
+    parts = [_head(event.language, name, event.timezone, method)]
+    if vevents:
+        parts.append(_timezone(event, items))
+    parts += vevents
+    parts.append(b"END:VCALENDAR\r\n")
+    return b"".join(parts)
 
 
 def programme_calendar(event: Event, base_url: str) -> bytes:
     """The whole programme, cancelled items included (marked CANCELLED)."""
     with force_locale(event.language):
         items = _ordered(event.items)
-        components = [item_vevent(event, item, base_url) for item in items]
-        return _calendar(event, event.title, components, items)
+        vevents = [item_vevent(event, item, base_url) for item in items]
+        return _calendar(event, event.title, vevents, items)
 
 
 def item_calendar(event: Event, item: ProgrammeItem, base_url: str) -> bytes:
     """One item alone, for an "add to my calendar" link."""
     with force_locale(event.language):
-        components = [item_vevent(event, item, base_url)]
-        return _calendar(event, f"{item.title} — {event.title}", components, [item])
+        vevents = [item_vevent(event, item, base_url)]
+        return _calendar(event, f"{item.title} — {event.title}", vevents, [item])
 
 
 def agenda_items(event: Event, chosen_workshops: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
@@ -244,10 +329,10 @@ def personal_calendar(
     """
     with force_locale(event.language):
         items = agenda_items(event, chosen_workshops)
-        components = [
+        vevents = [
             item_vevent(event, item, base_url, cancelled=registration_cancelled) for item in items
         ]
-        return _calendar(event, f"{event.title} — {attendee.name}", components, items)
+        return _calendar(event, f"{event.title} — {attendee.name}", vevents, items)
 
 
 def _mailto(email: str) -> str:
@@ -278,25 +363,29 @@ def invitation(
     organizer = organizer_email or event.contact_email
     if not organizer:
         raise ValueError(f"event {event.slug!r} has no contact address to send invitations from")
+    sender = vCalAddress(_mailto(organizer))
+    sender.params["CN"] = event.organising_body or event.title
+    guest = vCalAddress(_mailto(attendee.email))
+    guest.params["CN"] = attendee.name
+    guest.params["ROLE"] = "REQ-PARTICIPANT"
+    guest.params["CUTYPE"] = "INDIVIDUAL"
+    guest.params["PARTSTAT"] = "ACCEPTED"
+    guest.params["RSVP"] = "FALSE"
+    parties = [("ORGANIZER", sender), ("ATTENDEE", guest)]
     with force_locale(event.language):
         chosen = _ordered(items)
-        components = []
-        for item in chosen:
-            component = item_vevent(
-                event, item, base_url, cancelled=method == Method.CANCEL, stamp=stamp
+        vevents = [
+            item_vevent(
+                event,
+                item,
+                base_url,
+                cancelled=method == Method.CANCEL,
+                stamp=stamp,
+                parties=parties,
             )
-            sender = vCalAddress(_mailto(organizer))
-            sender.params["CN"] = event.organising_body or event.title
-            component.add("ORGANIZER", sender)
-            guest = vCalAddress(_mailto(attendee.email))
-            guest.params["CN"] = attendee.name
-            guest.params["ROLE"] = "REQ-PARTICIPANT"
-            guest.params["CUTYPE"] = "INDIVIDUAL"
-            guest.params["PARTSTAT"] = "ACCEPTED"
-            guest.params["RSVP"] = "FALSE"
-            component.add("ATTENDEE", guest)
-            components.append(component)
-        return _calendar(event, event.title, components, chosen, method=method)
+            for item in chosen
+        ]
+        return _calendar(event, event.title, vevents, chosen, method=method)
 
 
 def calendar_last_modified(event: Event, items: Iterable[ProgrammeItem]) -> datetime:
