@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from calendars import BASE_URL, ItemSpec, icaljs, make_event, read_vobject, utc_iso
+from icalendar import Calendar
 from sqlalchemy import select
 
 from eventapp.calendar import (
@@ -280,6 +281,21 @@ def test_accents_commas_semicolons_and_newlines_round_trip_exactly(ctx) -> None:
     parsed = read_vobject(data).vevent
     assert parsed.summary.value == AWKWARD_TITLE
     assert ", ".join(AWKWARD_SPEAKER) in parsed.description.value
+
+
+def test_an_item_whose_title_has_a_line_break_still_has_its_own_calendar(ctx) -> None:
+    event = make_event(
+        "saut-de-ligne",
+        "Europe/Brussels",
+        [ItemSpec(AWKWARD_TITLE, date(2016, 5, 10), time(9, 0), time(10, 0))],
+    )
+    [item] = event.items
+    data = item_calendar(event, item, BASE_URL)
+    (vevent,) = icaljs(data)["events"]
+    assert vevent["summary"] == AWKWARD_TITLE  # the event keeps its line break
+    read_vobject(data)  # reads without error
+    name = Calendar.from_ical(data).calendar_name
+    assert name.startswith("Café, « crème » ; déjà-vu second line \\ backslash — Zürich")
 
 
 def test_lines_folded_at_75_octets_never_inside_a_character(ctx) -> None:

@@ -257,7 +257,8 @@ def _head(language: str, name: str, tzid: str, method: Method | None) -> bytes:
     calendar.add("CALSCALE", "GREGORIAN")
     if method is not None:
         calendar.add("METHOD", method.value)
-    calendar.calendar_name = name
+    # A calendar's name is one line (titles may hold a line break: a schedule import, the API).
+    calendar.calendar_name = " ".join(name.split())
     calendar.add("X-WR-TIMEZONE", tzid)
     if method is None:
         # A feed to subscribe to: tell clients how often to look again.
