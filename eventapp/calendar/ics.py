@@ -258,7 +258,7 @@ def _head(language: str, name: str, tzid: str, method: Method | None) -> bytes:
     if method is not None:
         calendar.add("METHOD", method.value)
     # A calendar's name is one line (titles may hold a line break: a schedule import, the API).
-    calendar.calendar_name = " ".join(name.split())
+    calendar.calendar_name = name.replace("\r", " ").replace("\n", " ")
     calendar.add("X-WR-TIMEZONE", tzid)
     if method is None:
         # A feed to subscribe to: tell clients how often to look again.
