@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.metadata import version
+from operator import attrgetter
 from pathlib import Path
 
 from flask import current_app
@@ -41,15 +42,19 @@ def _rows(event: Event) -> Iterable[object]:
             yield link.speaker
 
 
+@cache
+def _stored_values(model: type) -> Callable[[object], tuple]:
+    """Reads every column attribute of a row of this model, in the mapper's order."""
+    return attrgetter(*(column.key for column in inspect(model).column_attrs))
+
+
 def programme_key(event: Event, base_url: str) -> str:
     digest = hashlib.sha256(_code_digest())
     digest.update(base_url.encode())
     for row in _rows(event):
-        mapper = inspect(row).mapper
-        digest.update(mapper.class_.__name__.encode())
-        for column in mapper.column_attrs:
-            digest.update(repr(getattr(row, column.key)).encode())
-            digest.update(b"\0")
+        model = type(row)
+        digest.update(model.__name__.encode())
+        digest.update(repr(_stored_values(model)(row)).encode())
     return digest.hexdigest()
 
 
