@@ -22,7 +22,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from icalendar import (
     Calendar,
@@ -92,9 +92,21 @@ def theme_label(item: ProgrammeItem) -> str:
     theme = item.theme
     if theme is None:
         return ""
-    if theme.title == item.title:
-        return _("Thème %(number)s", number=theme.number)
-    return _("Thème %(number)s : %(title)s", number=theme.number, title=theme.title)
+    return _theme_label(str(get_locale()), theme.number, theme.title, theme.title == item.title)
+
+
+# A calendar asks for the same few labels once per item: each is translated once per
+# language (the language is part of the key; the catalogues do not change while running).
+@lru_cache(maxsize=1024)
+def _theme_label(language: str, number: int, title: str, named_like_item: bool) -> str:
+    if named_like_item:
+        return _("Thème %(number)s", number=number)
+    return _("Thème %(number)s : %(title)s", number=number, title=title)
+
+
+@lru_cache(maxsize=8)
+def _speakers_heading(language: str) -> str:
+    return _("Intervenant(s)")
 
 
 def item_description(event: Event, item: ProgrammeItem, base_url: str) -> str:
@@ -102,7 +114,7 @@ def item_description(event: Event, item: ProgrammeItem, base_url: str) -> str:
     paragraphs = [theme_label(item), item.description_md.strip()]
     if item.speakers:
         bylines = "\n".join(speaker.byline for speaker in item.speakers)
-        paragraphs.append(f"{_('Intervenant(s)')} :\n{bylines}")
+        paragraphs.append(f"{_speakers_heading(str(get_locale()))} :\n{bylines}")
     paragraphs.append(item_url(event, item, base_url))
     return "\n\n".join(p for p in paragraphs if p)
 
