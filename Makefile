@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-suite test-postgres serve bench lint format translations clean
+.PHONY: run test test-suite test-postgres serve bench bench-postgres lint format translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test-postgres:
 # Benchmarks: not part of `make test`; prints one table (see bench/run.py).
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The same on a throwaway PostgreSQL that keeps fsync on (durability is not traded for speed).
+bench-postgres: $(VENV)/.installed translations
+	PG_FSYNC=on bash scripts/with-postgres.sh $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check .

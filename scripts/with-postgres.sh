@@ -2,6 +2,7 @@
 # Runs a command against a throwaway PostgreSQL cluster made with the machine's own binaries:
 # a socket in a temp folder, 127.0.0.1 on a free port, removed afterwards even on failure.
 # The command sees EVENTAPP_TEST_DATABASE_URI pointing at the new database.
+# fsync is off for the tests (a throwaway cluster); PG_FSYNC=on keeps it, for benchmarks.
 set -euo pipefail
 PGVERSION=${PGVERSION:-15}
 PGBIN=/usr/lib/postgresql/$PGVERSION/bin
@@ -27,7 +28,7 @@ trap stop EXIT
 
 "${as_postgres[@]}" "$PGBIN/initdb" -D "$workdir/data" -U eventapp --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 "${as_postgres[@]}" "$PGBIN/pg_ctl" -D "$workdir/data" -l "$workdir/log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c max_connections=300 -c fsync=off" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c max_connections=300 -c fsync=${PG_FSYNC:-off}" start >/dev/null
 "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U eventapp eventapp_test
 
 export EVENTAPP_TEST_DATABASE_URI="postgresql+psycopg://eventapp@127.0.0.1:$port/eventapp_test"
