@@ -2,8 +2,10 @@
 
 The writers take rows as plain dicts, built by ``eventapp.registration.export`` (the one row
 builder of the organisers' list, their CSV and the API), so that one writer serves every export.
-The import reads a CSV line by line and goes through the registration service, so that
-capacity, waiting list, workshop rounds and mails follow the same rules as the form.
+The import checks a CSV line by line, then stores every accepted line through the
+registration service's register_batch: one unit of work under the event's lock, with the
+same rules as the form for capacity, waiting list, workshop rounds and mails, so that a file
+is stored as a whole or, if the import stops at an error, not at all.
 """
 
 from __future__ import annotations

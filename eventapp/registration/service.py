@@ -432,12 +432,12 @@ def register_batch(
         with db.session.no_autoflush:  # one flush at the end, not one per query
             for line, key in zip(lines, keys, strict=True):
                 results.append(_batch_line(event, line, existing.get(key), seats, now, notify))
-            _number_new_rows()
+            _prepare_new_rows()
         db.session.flush()
         with db.session.no_autoflush:
             for kind, registration in pending:
                 mail.enqueue(kind, registration)
-            _number_new_rows()
+            _prepare_new_rows()
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -468,18 +468,16 @@ def _batch_line(
     return BatchResult("updated", found, status=found.status)
 
 
-def _number_new_rows() -> None:
-    """Gives the session's new rows their ids, on SQLite only.
+def _prepare_new_rows() -> None:
+    """Lets the flush insert each table's new rows in one statement.
 
-    SQLite cannot say which id each row of a multi-row INSERT got, so the ORM would insert
-    new rows one statement each. Under BEGIN IMMEDIATE (lock_event) nobody else writes to
-    the database until the commit: the batch numbers its rows after the highest id of each
-    table, in the order they were added, and each table's rows go in one executemany.
-    (PostgreSQL gets the ids of a multi-row INSERT back by itself.) The columns left to a
-    constant default get it now, so that every row of a table has the same columns (the
-    ORM starts a new statement whenever they differ)."""
-    if db.session.connection().dialect.name != "sqlite":
-        return
+    The ORM starts a new INSERT whenever a row has other columns than the one before:
+    the columns left to a constant default get it now. And SQLite cannot say which id each
+    row of a multi-row INSERT got, so the ORM would insert its new rows one statement each:
+    there, under BEGIN IMMEDIATE (lock_event), nobody else writes to the database until
+    the commit, so the batch numbers its rows after the highest id of each table, in the
+    order they were added. (PostgreSQL returns the ids of a multi-row INSERT itself.)"""
+    number = db.session.connection().dialect.name == "sqlite"
     new: dict[type, list] = {}
     for row in db.session.new:
         if getattr(row, "id", 0) is None:
@@ -490,14 +488,16 @@ def _number_new_rows() -> None:
             for attribute in sa_inspect(model).column_attrs
             if (default := attribute.columns[0].default) is not None and default.is_scalar
         }
-        highest = db.session.scalar(select(func.max(model.id))) or 0
-        rows.sort(key=lambda row: sa_inspect(row).insert_order)
-        for number, row in enumerate(rows, highest + 1):
-            row.id = number
+        for row in rows:
             present = sa_inspect(row).dict
             for key, value in constants.items():
                 if key not in present:
                     setattr(row, key, value)
+        if number:
+            highest = db.session.scalar(select(func.max(model.id))) or 0
+            rows.sort(key=lambda row: sa_inspect(row).insert_order)
+            for position, row in enumerate(rows, highest + 1):
+                row.id = position
 
 
 def cancel(registration: Registration) -> Registration:
