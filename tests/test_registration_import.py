@@ -185,18 +185,49 @@ def test_an_import_that_fails_midway_stores_nothing_and_says_so(
     assert registration_count(app) == 7
 
 
-def test_the_upload_page_says_nothing_was_imported_when_the_import_fails(
-    app, client, monkeypatch
-) -> None:
+def _organiser_page(app, client) -> tuple[str, int]:
     with app.app_context():
-        event = make_event(rounds=1, themes=2, workshop_capacity=30)
+        event = make_event(rounds=1, themes=2, workshop_capacity=3)
         event_id, item = event.id, workshops(event)[0][0]
         alice = create_organiser("alice@example.org", PASSWORD)
         event.managers = [db.session.get(User, alice.id)]
         db.session.commit()
         db.session.remove()
     login(client, "alice@example.org")
-    url = f"/admin/events/{event_id}/registrations/import"
+    return f"/admin/events/{event_id}/registrations/import", item
+
+
+def test_the_upload_page_imports_the_whole_file_and_reports_each_line(app, client) -> None:
+    url, item = _organiser_page(app, client)
+    data = "first_name,last_name,email,workshops\n" + "".join(
+        f"P,N,p{n}@example.org,{item}\n" for n in range(5)
+    )
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client.get(url).text),
+            "file": (io.BytesIO(data.encode()), "inscrits.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 200
+    text = visible_text(answer.text)
+    assert "Import terminé" in text
+    assert "5 created, 0 updated, 0 unchanged, 0 refused." in text
+    assert answer.text.count('data-outcome="created"') == 5
+    assert [_people(app)[f"p{n}@example.org"] for n in range(5)] == [
+        ("confirmed", None),
+        ("confirmed", None),
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+
+
+def test_the_upload_page_says_nothing_was_imported_when_the_import_fails(
+    app, client, monkeypatch
+) -> None:
+    url, item = _organiser_page(app, client)
     data = "first_name,last_name,email,workshops\n" + "".join(
         f"P,N,p{n}@example.org,{item}\n" for n in range(4)
     )
@@ -316,3 +347,45 @@ def test_the_import_and_the_form_at_the_same_time_never_sell_a_seat_twice(app, t
     assert [positions[f"p{n}@example.org"][1] for n in waitlisted] == sorted(
         positions[f"p{n}@example.org"][1] for n in waitlisted
     )
+
+
+def test_a_dry_run_over_known_addresses_tells_updated_unchanged_and_cancelled(
+    app, tmp_path
+) -> None:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=30)
+        first, other = workshops(event)[0][:2]
+        db.session.remove()
+    people = [
+        ("same@example.org", first),
+        ("moves@example.org", first),
+        ("gone@example.org", first),
+    ]
+    assert _import(app, _file(tmp_path, people)).exit_code == 0
+    with app.app_context():
+        gone = db.session.scalars(select(Registration).filter_by(email="gone@example.org")).one()
+        service.cancel(gone)
+    mails = len(outbox(app))
+    people = [("same@example.org", first), ("moves@example.org", other)]
+    people += [("gone@example.org", other), ("new@example.org", other)]
+    result = _import(app, _file(tmp_path, people), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "line 2: unchanged same@example.org",
+        "line 3: updated moves@example.org — workshops changed",
+        "line 4: refused gone@example.org — this registration is cancelled",
+        "line 5: created new@example.org",
+        "Dry run, nothing stored: would be 1 created, 1 updated, 1 unchanged, 1 refused.",
+    ]
+    assert registration_count(app) == 3
+    assert _people(app)["moves@example.org"] == ("confirmed", None)
+    assert len(outbox(app)) == mails
+
+    result = _import(app, _file(tmp_path, people))
+    assert result.output.splitlines()[:4] == [
+        "line 2: unchanged same@example.org",
+        "line 3: updated moves@example.org — workshops changed",
+        "line 4: refused gone@example.org — this registration is cancelled",
+        "line 5: created new@example.org — confirmed",
+    ]
+    assert registration_count(app) == 4
