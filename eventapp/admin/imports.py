@@ -28,6 +28,7 @@ from eventapp.interop.importer import SLUG_PATTERN, import_schedule
 from eventapp.interop.registrations import (
     CSV_MAX_BYTES,
     RegistrationImportError,
+    RegistrationImportFailed,
     import_registrations,
 )
 from eventapp.interop.schedule import ScheduleError, slugify
@@ -152,6 +153,7 @@ def registrations_upload(event_id: int):
                 **{**page, "error": message},
             ), 413
     form = RegistrationsUploadForm()
+    failed = False
     if form.validate_on_submit() and (data := _read_upload(form, limit)) is not None:
         try:
             page["report"] = import_registrations(event, data, dry_run=form.dry_run.data)
@@ -160,5 +162,12 @@ def registrations_upload(event_id: int):
             page["error"] = _(
                 "Fichier refusé, rien n'a été importé : %(reason)s", reason=str(problem)
             )
-    status = 400 if (form.errors or page["error"]) else 200
+        except RegistrationImportFailed as failure:
+            current_app.logger.error("registration import failed: %s", failure, exc_info=failure)
+            page["error"] = _(
+                "L'import s'est arrêté sur une erreur et a été annulé : rien n'a été "
+                "importé. Réessayez ; si l'erreur revient, signalez-la à l'administrateur."
+            )
+            failed = True
+    status = 500 if failed else 400 if (form.errors or page["error"]) else 200
     return render_template("admin/import_registrations.html", form=form, **page), status

@@ -2,8 +2,10 @@
 
 The writers take rows as plain dicts, built by ``eventapp.registration.export`` (the one row
 builder of the organisers' list, their CSV and the API), so that one writer serves every export.
-The import reads a CSV line by line and goes through the registration service, so that
-capacity, waiting list, workshop rounds and mails follow the same rules as the form.
+The import checks a CSV line by line, then stores every accepted line through the
+registration service's register_batch: one unit of work under the event's lock, with the
+same rules as the form for capacity, waiting list, workshop rounds and mails, so that a file
+is stored as a whole or, if the import stops at an error, not at all.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ from typing import Any
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
+from sqlalchemy.exc import DBAPIError
 
-from eventapp.models import Event, Registration, RegistrationStatus
-from eventapp.registration import Applicant, RegistrationRefused, change_choices, register
+from eventapp.models import Event, RegistrationStatus
+from eventapp.programme import Block
+from eventapp.registration import Applicant
 from eventapp.registration.export import neutralise, registration_rows
 from eventapp.registration.rules import NO_MARKUP, check_choices, choice_fields
-from eventapp.registration.service import email_key
+from eventapp.registration.service import (
+    BatchLine,
+    email_key,
+    register_batch,
+    registrations_by_key,
+)
 
 CSV_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_FIELDS = ("first_name", "last_name", "email", "organisation", "job_title", "workshops")
@@ -197,20 +206,28 @@ def _check_person(row: Mapping[str, str]) -> tuple[Applicant | None, list[str]]:
     ), []
 
 
-def workshop_picks(event: Event, ids: Iterable[object]) -> tuple[dict[str, str], list[str]]:
-    """Item ids given as a flat list, put in the round each belongs to (for check_choices)."""
-    rounds = choice_fields(event)
+def _round_index(fields: Sequence[tuple[str, Block]]) -> dict[str, str]:
+    """Each workshop's id (as text) → the form field name of its round."""
+    return {str(item.id): name for name, block in fields for item in block.workshops}
+
+
+def workshop_picks(
+    event: Event, ids: Iterable[object], rounds: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Item ids given as a flat list, put in the round each belongs to (for check_choices).
+    ``rounds``: the event's _round_index, when the caller checks many lines."""
+    round_of = _round_index(choice_fields(event)) if rounds is None else rounds
     picks: dict[str, str] = {}
     problems: list[str] = []
     for raw in ids:
         text = str(raw).strip()
-        matches = [name for name, block in rounds if text in {str(i.id) for i in block.workshops}]
-        if not matches:
+        name = round_of.get(text)
+        if name is None:
             problems.append(f"workshop {text}: not a workshop of this event")
-        elif matches[0] in picks:
+        elif name in picks:
             problems.append(f"workshop {text}: a second pick for the same round")
         else:
-            picks[matches[0]] = text
+            picks[name] = text
     return picks, problems
 
 
@@ -218,25 +235,78 @@ def _messages(errors: Mapping[str, object]) -> list[str]:
     return [f"{name}: {message}" for name, message in errors.items()]
 
 
+class RegistrationImportFailed(Exception):
+    """The import stopped at an error (the database, a bug) and was rolled back as a whole:
+    nothing of the file is stored. One line for the user; the cause is chained."""
+
+
+def _failure(error: Exception) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    text = (str(cause).strip().splitlines() or [""])[0][:200]  # no SQL, no parameters
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _preview(event: Event, accepted: Sequence[tuple[LineResult, BatchLine]]) -> None:
+    """The dry run: what the import would do with each accepted line, read only."""
+    existing = registrations_by_key(
+        event.id, (email_key(batch.applicant.email) for _line, batch in accepted)
+    )
+    for line, batch in accepted:
+        found = existing.get(email_key(batch.applicant.email))
+        if found is None:
+            continue  # "created"
+        if found.status == RegistrationStatus.CANCELLED:
+            line.outcome, line.reason = "refused", "this registration is cancelled"
+        elif {c.item_id for c in found.choices} == {item.id for item in batch.items}:
+            line.outcome = "unchanged"
+        else:
+            line.outcome, line.reason = "updated", "workshops changed"
+
+
+def _store(event: Event, accepted: Sequence[tuple[LineResult, BatchLine]]) -> None:
+    """Every accepted line in one unit of work under the event's lock, or none."""
+    try:
+        results = register_batch(event, [batch for _line, batch in accepted])
+    except Exception as error:
+        raise RegistrationImportFailed(
+            f"the import stopped at an error and was undone, nothing was imported "
+            f"({_failure(error)})"
+        ) from error
+    for (line, _batch), result in zip(accepted, results, strict=True):
+        if result.outcome == "created" and result.status is not None:
+            line.reason = result.status.value
+        elif result.outcome == "updated":
+            line.outcome, line.reason = "updated", "workshops changed"
+        elif result.outcome == "unchanged":
+            line.outcome = "unchanged"
+        elif result.outcome == "cancelled":
+            line.outcome, line.reason = "refused", "this registration is cancelled"
+        else:
+            reason = "; ".join(_messages({k: str(v) for k, v in result.errors.items()}))
+            line.outcome, line.reason = "refused", reason
+
+
 def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImportReport:
     """Creates or updates (same address) one registration per line; a refused line stores
-    nothing and says why. With ``dry_run`` nothing at all is stored and no mail is sent."""
-    from sqlalchemy import select
-
-    from eventapp.extensions import db
-
+    nothing and says why. Every other line is stored in one unit of work under the event's
+    lock (eventapp.registration.service.register_batch), so that the import stores all of
+    them or, if it stops at an error (RegistrationImportFailed), none. With ``dry_run``
+    nothing at all is stored and no mail is sent."""
     rows = _read_csv(data)
+    fields = choice_fields(event)
+    rounds = _round_index(fields)
     report = CsvImportReport(dry_run=dry_run)
+    accepted: list[tuple[LineResult, BatchLine]] = []
     seen: set[str] = set()
     for number, row in enumerate(rows, start=2):
         email = row.get("email", "")
         applicant, problems = _check_person(row)
         ids = [part for part in re.split(r"[;,\s]+", row.get("workshops", "")) if part]
-        picks, pick_problems = workshop_picks(event, ids)
+        picks, pick_problems = workshop_picks(event, ids, rounds)
         problems += pick_problems
         items = []
         if not pick_problems:
-            items, errors = check_choices(event, picks)
+            items, errors = check_choices(event, picks, fields)
             problems += _messages({k: str(v) for k, v in errors.items()})
         key = email_key(email)
         if key and key in seen:
@@ -245,35 +315,15 @@ def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImpo
         if problems or applicant is None:
             report.lines.append(LineResult(number, email, "refused", "; ".join(problems)))
             continue
-        existing = db.session.scalars(
-            select(Registration).where(
-                Registration.event_id == event.id, Registration.email_key == key
-            )
-        ).first()
-        if existing is None:
-            if not dry_run:
-                outcome = register(event, applicant, items)
-                status = outcome.registration.status.value
-            else:
-                status = ""
-            report.lines.append(LineResult(number, email, "created", status))
-            continue
-        if existing.status == RegistrationStatus.CANCELLED:
-            report.lines.append(
-                LineResult(number, email, "refused", "this registration is cancelled")
-            )
-            continue
-        if {c.item_id for c in existing.choices} == {item.id for item in items}:
-            report.lines.append(LineResult(number, email, "unchanged"))
-            continue
-        if not dry_run:
-            try:
-                change_choices(existing, items)
-            except RegistrationRefused as refused:
-                reason = "; ".join(_messages({k: str(v) for k, v in refused.errors.items()}))
-                report.lines.append(LineResult(number, email, "refused", reason))
-                continue
-        report.lines.append(LineResult(number, email, "updated", "workshops changed"))
+        line = LineResult(number, email, "created")
+        report.lines.append(line)
+        accepted.append((line, BatchLine(applicant, items)))
+    if not accepted:
+        return report
+    if dry_run:
+        _preview(event, accepted)
+    else:
+        _store(event, accepted)
     return report
 
 
@@ -300,7 +350,7 @@ def import_command(slug: str, file: Path, dry_run: bool) -> None:
         raise click.ClickException(f"cannot read {file}: {error.strerror}") from error
     try:
         report = import_registrations(event, data, dry_run=dry_run)
-    except RegistrationImportError as error:
+    except (RegistrationImportError, RegistrationImportFailed) as error:
         raise click.ClickException(f"{file}: {error}") from error
     if not dry_run:
         mail.deliver_new()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -74,17 +74,20 @@ def choice_fields(event: Event) -> list[tuple[str, Block]]:
 
 
 def check_choices(
-    event: Event, picks: Mapping[str, str | None]
+    event: Event,
+    picks: Mapping[str, str | None],
+    fields: Sequence[tuple[str, Block]] | None = None,
 ) -> tuple[list[ProgrammeItem], dict[str, Message]]:
     """The workshops picked, one per round, or a message per faulty field.
 
     A value must be the id of a workshop of that very round of this event; the same
-    theme may not be picked in two rounds.
+    theme may not be picked in two rounds. ``fields``: the event's choice_fields, when the
+    caller checks many people (the import).
     """
     chosen: list[ProgrammeItem] = []
     errors: dict[str, Message] = {}
     themes_seen: set[int] = set()
-    for name, block in choice_fields(event):
+    for name, block in choice_fields(event) if fields is None else fields:
         raw = (picks.get(name) or "").strip()
         if not raw:
             errors[name] = _l("Choisissez un atelier pour ce créneau.")
@@ -118,6 +121,9 @@ class Taken:
 
     event: int = 0
     items: dict[int, int] = field(default_factory=dict)
+
+    def copy(self) -> Taken:
+        return Taken(self.event, dict(self.items))
 
     def release(self, item_ids: Iterable[int]) -> None:
         self.event -= 1

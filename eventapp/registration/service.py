@@ -6,12 +6,15 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from eventapp import mail
 from eventapp.extensions import db
@@ -28,6 +31,7 @@ from eventapp.models.types import utcnow
 from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import (
     Applicant,
+    Message,
     RegistrationRefused,
     Taken,
     choice_fields,
@@ -65,7 +69,7 @@ def _refresh(registration: Registration) -> Registration:
     return registration
 
 
-def _refresh_capacities(event: Event, items: list[ProgrammeItem]) -> None:
+def _refresh_capacities(event: Event, items: Iterable[ProgrammeItem]) -> None:
     """Capacities as the database has them under the lock (an organiser may have just
     changed one)."""
     db.session.refresh(event, ["capacity"])
@@ -78,6 +82,74 @@ def _next_rank(event_id: int) -> int:
         select(func.max(Registration.waitlist_rank)).where(Registration.event_id == event_id)
     )
     return (highest or 0) + 1
+
+
+#: Who is told of a change: ``mail.enqueue`` at once, or a list that the batch enqueues
+#: once the new rows have their ids.
+Notify = Callable[[str, Registration], object]
+
+
+@dataclass
+class Seats:
+    """What the rules read under the event's lock, counted once and then kept up to date
+    in memory as the unit of work adds, changes and promotes people: the seats taken, the
+    next waiting-list rank and (for a batch) the waiting line itself."""
+
+    event_id: int
+    taken: Taken
+    rank: int | None = None
+    waiting: list[Registration] | None = None
+
+    @classmethod
+    def counted(cls, event: Event, items: Iterable[ProgrammeItem]) -> Seats:
+        """Call it with the lock held: capacities re-read, seats counted."""
+        _refresh_capacities(event, items)
+        return cls(event.id, seats_taken(event.id))
+
+    def next_rank(self) -> int:
+        if self.rank is None:
+            self.rank = _next_rank(self.event_id)
+        rank, self.rank = self.rank, self.rank + 1
+        return rank
+
+
+def _new_registration(
+    event: Event,
+    applicant: Applicant,
+    items: list[ProgrammeItem],
+    seats: Seats,
+    now: datetime,
+    submission_key: str | None = None,
+) -> Registration:
+    """The rule of a new registration (the form's, the API's and the import's): confirmed
+    when the event and every picked workshop have a seat, else waitlisted at the end of the
+    line. Takes the seats in ``seats``; the caller flushes and mails."""
+    confirmed = fits(event, items, seats.taken)
+    token = new_token()
+    registration = Registration(
+        event=event,
+        token=token,
+        token_lookup=token[:TOKEN_LOOKUP_LENGTH],
+        submission_key=submission_key or None,
+        first_name=applicant.first_name,
+        last_name=applicant.last_name,
+        email=applicant.email,
+        email_key=email_key(applicant.email),
+        organisation=applicant.organisation,
+        job_title=applicant.job_title,
+        language=applicant.language,
+        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+        waitlist_rank=None if confirmed else seats.next_rank(),
+        consent_at=now,
+        confirmed_at=now if confirmed else None,
+        choices=[RegistrationChoice(item=item) for item in items],
+    )
+    if confirmed:
+        seats.taken.take(item.id for item in items)
+    elif seats.waiting is not None:
+        seats.waiting.append(registration)
+    db.session.add(registration)
+    return registration
 
 
 def register(
@@ -121,31 +193,10 @@ def register(
             mail.enqueue("already_registered", existing)
             db.session.commit()
             return RegisterOutcome(existing, created=False)
-        _refresh_capacities(event, items)
-        taken = seats_taken(event.id)
-        confirmed = fits(event, items, taken)
-        token = new_token()
-        registration = Registration(
-            event=event,
-            token=token,
-            token_lookup=token[:TOKEN_LOOKUP_LENGTH],
-            submission_key=submission_key or None,
-            first_name=applicant.first_name,
-            last_name=applicant.last_name,
-            email=applicant.email,
-            email_key=key,
-            organisation=applicant.organisation,
-            job_title=applicant.job_title,
-            language=applicant.language,
-            status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
-            waitlist_rank=None if confirmed else _next_rank(event.id),
-            consent_at=now,
-            confirmed_at=now if confirmed else None,
-            choices=[RegistrationChoice(item=item) for item in items],
-        )
-        db.session.add(registration)
+        seats = Seats.counted(event, items)
+        registration = _new_registration(event, applicant, items, seats, now, submission_key)
         db.session.flush()
-        mail.enqueue("confirmed" if confirmed else "waitlisted", registration)
+        mail.enqueue(registration.status.value, registration)
         db.session.commit()
     except IntegrityError:
         # Only a writer that bypassed the lock can get here; the constraint keeps one row.
@@ -157,21 +208,37 @@ def register(
     return RegisterOutcome(registration, created=True)
 
 
-def promote_waitlist(event: Event, taken: Taken | None = None) -> list[Registration]:
+def _waiting_line(event_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlist_rank, Registration.id)
+            .options(selectinload(Registration.choices))
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def promote_waitlist(
+    event: Event,
+    taken: Taken | None = None,
+    *,
+    waiting: list[Registration] | None = None,
+    notify: Notify = mail.enqueue,
+) -> list[Registration]:
     """Confirms, first in line first, every waitlisted registration that now fits, and
-    queues a mail to each. Call it under the event's lock (the functions here do)."""
+    queues a mail to each. Call it under the event's lock (the functions here do).
+
+    ``waiting``: the waiting line in order, kept in memory by a batch (the promoted leave
+    it); read from the database when not given."""
     taken = taken or seats_taken(event.id)
     promoted: list[Registration] = []
-    waiting = db.session.scalars(
-        select(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-        )
-        .order_by(Registration.waitlist_rank, Registration.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    for registration in waiting:
+    line = _waiting_line(event.id) if waiting is None else list(waiting)
+    for registration in line:
         if event.capacity is not None and taken.event >= event.capacity:
             break
         items = [choice.item for choice in registration.choices]
@@ -179,9 +246,12 @@ def promote_waitlist(event: Event, taken: Taken | None = None) -> list[Registrat
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = utcnow()
             taken.take(item.id for item in items)
-            mail.enqueue("promoted", registration)
+            notify("promoted", registration)
             promoted.append(registration)
-    db.session.flush()
+            if waiting is not None:
+                waiting.remove(registration)
+    if waiting is None:
+        db.session.flush()
     return promoted
 
 
@@ -227,6 +297,42 @@ def confirm(registration: Registration, *, force: bool = False) -> Registration:
     return registration
 
 
+def _change(
+    event: Event,
+    registration: Registration,
+    items: list[ProgrammeItem],
+    seats: Seats,
+    notify: Notify,
+) -> None:
+    """The rule of a change of workshops (the participant's page and the import): a
+    confirmed person keeps their place only if every new workshop has a seat (else
+    RegistrationRefused names the full ones, and ``seats`` is left as it was); a waitlisted
+    person keeps their rank and is confirmed as soon as the new picks fit."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise RegistrationRefused(
+            {"form": _l("Cette inscription est annulée : elle ne peut plus changer.")}
+        )
+    old_ids = [choice.item_id for choice in registration.choices]
+    if registration.status == RegistrationStatus.CONFIRMED:
+        after = seats.taken.copy()
+        after.release(old_ids)
+        full = {item.id for item in full_items(event, items, after)}
+        if full:
+            errors = {
+                name: _l("Cet atelier est complet.")
+                for name, block in choice_fields(event)
+                for item in block.workshops
+                if item.id in full
+            }
+            raise RegistrationRefused(errors)
+        after.take(item.id for item in items)
+        seats.taken = after
+    kept = {choice.item_id: choice for choice in registration.choices}
+    registration.choices = [kept.get(item.id) or RegistrationChoice(item=item) for item in items]
+    notify("changed", registration)
+    promote_waitlist(event, seats.taken, waiting=seats.waiting, notify=notify)
+
+
 def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Registration:
     """Replaces the workshops picked. A confirmed person keeps their place only if every new
     workshop has a seat (else RegistrationRefused names the full ones); a waitlisted person
@@ -235,37 +341,163 @@ def change_choices(registration: Registration, items: list[ProgrammeItem]) -> Re
     try:
         lock_event(event.id)
         _refresh(registration)
-        if registration.status == RegistrationStatus.CANCELLED:
-            raise RegistrationRefused(
-                {"form": _l("Cette inscription est annulée : elle ne peut plus changer.")}
-            )
-        _refresh_capacities(event, items)
-        taken = seats_taken(event.id)
-        old_ids = [choice.item_id for choice in registration.choices]
-        if registration.status == RegistrationStatus.CONFIRMED:
-            taken.release(old_ids)
-            full = {item.id for item in full_items(event, items, taken)}
-            if full:
-                errors = {
-                    name: _l("Cet atelier est complet.")
-                    for name, block in choice_fields(event)
-                    for item in block.workshops
-                    if item.id in full
-                }
-                raise RegistrationRefused(errors)
-            taken.take(item.id for item in items)
-        kept = {choice.item_id: choice for choice in registration.choices}
-        registration.choices = [
-            kept.get(item.id) or RegistrationChoice(item=item) for item in items
-        ]
-        db.session.flush()
-        mail.enqueue("changed", registration)
-        promote_waitlist(event, taken)
+        _change(event, registration, items, Seats.counted(event, items), mail.enqueue)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return registration
+
+
+#: Addresses looked up per query when a batch loads the registrations it updates.
+LOOKUP_CHUNK = 500
+
+
+def registrations_by_key(event_id: int, keys: Iterable[str]) -> dict[str, Registration]:
+    """The event's registrations of these addresses (``email_key``), with their choices,
+    as the database has them now: a fixed number of queries for a file of new people."""
+    wanted = set(keys)
+    ids = [
+        registration_id
+        for key, registration_id in db.session.execute(
+            select(Registration.email_key, Registration.id).where(
+                Registration.event_id == event_id, Registration.email_key.is_not(None)
+            )
+        )
+        if key in wanted
+    ]
+    found: dict[str, Registration] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        rows = db.session.scalars(
+            select(Registration)
+            .where(Registration.id.in_(ids[start : start + LOOKUP_CHUNK]))
+            .options(selectinload(Registration.choices))
+            .execution_options(populate_existing=True)
+        )
+        found.update({row.email_key: row for row in rows if row.email_key})
+    return found
+
+
+@dataclass
+class BatchLine:
+    """One person of a batch: who, and the workshops picked (checked by check_choices)."""
+
+    applicant: Applicant
+    items: list[ProgrammeItem]
+
+
+@dataclass
+class BatchResult:
+    """What became of one line: ``created`` (see the registration's status), ``updated``
+    (other workshops), ``unchanged``, ``cancelled`` (the address's registration is
+    cancelled: left alone) or ``refused`` (``errors`` says why, as RegistrationRefused)."""
+
+    outcome: str
+    registration: Registration | None = None
+    errors: dict[str, Message] = field(default_factory=dict)
+    #: The registration's status once its line was taken (a later line may still promote
+    #: it); read from the registration after the commit, it would load them one by one.
+    status: RegistrationStatus | None = None
+
+
+def register_batch(
+    event: Event, lines: Sequence[BatchLine], now: datetime | None = None
+) -> list[BatchResult]:
+    """Registers many people at once (the CSV import) in ONE unit of work under the event's
+    lock: every line is stored, or none (any error rolls the whole batch back).
+
+    A new address is registered by the rule of register() (confirmed when the event and
+    every picked workshop have a seat, else waitlisted at the end of the line, in the order
+    of ``lines``); a known address gets its workshops changed by the rule of
+    change_choices(). Seats are counted once and then kept up to date in memory; the mails
+    are queued per person as by those functions. The addresses must be distinct.
+    """
+    now = now or utcnow()
+    keys = [email_key(line.applicant.email) for line in lines]
+    if len(set(keys)) != len(keys):
+        raise ValueError("register_batch() takes each address once")
+    pending: list[tuple[str, Registration]] = []
+
+    def notify(kind: str, registration: Registration) -> None:
+        pending.append((kind, registration))  # queued once the new rows have their ids
+
+    results: list[BatchResult] = []
+    try:
+        lock_event(event.id)
+        existing = registrations_by_key(event.id, keys)
+        picked = {item.id: item for line in lines for item in line.items}
+        seats = Seats.counted(event, picked.values())
+        if existing:
+            seats.waiting = _waiting_line(event.id)
+        with db.session.no_autoflush:  # one flush at the end, not one per query
+            for line, key in zip(lines, keys, strict=True):
+                results.append(_batch_line(event, line, existing.get(key), seats, now, notify))
+            _prepare_new_rows()
+        db.session.flush()
+        with db.session.no_autoflush:
+            for kind, registration in pending:
+                mail.enqueue(kind, registration)
+            _prepare_new_rows()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return results
+
+
+def _batch_line(
+    event: Event,
+    line: BatchLine,
+    found: Registration | None,
+    seats: Seats,
+    now: datetime,
+    notify: Notify,
+) -> BatchResult:
+    if found is None:
+        registration = _new_registration(event, line.applicant, line.items, seats, now)
+        notify(registration.status.value, registration)
+        return BatchResult("created", registration, status=registration.status)
+    if found.status == RegistrationStatus.CANCELLED:
+        return BatchResult("cancelled", found, status=found.status)
+    if {choice.item_id for choice in found.choices} == {item.id for item in line.items}:
+        return BatchResult("unchanged", found, status=found.status)
+    try:
+        _change(event, found, line.items, seats, notify)
+    except RegistrationRefused as refused:
+        return BatchResult("refused", found, refused.errors, status=found.status)
+    return BatchResult("updated", found, status=found.status)
+
+
+def _prepare_new_rows() -> None:
+    """Lets the flush insert each table's new rows in one statement.
+
+    The ORM starts a new INSERT whenever a row has other columns than the one before:
+    the columns left to a constant default get it now. And SQLite cannot say which id each
+    row of a multi-row INSERT got, so the ORM would insert its new rows one statement each:
+    there, under BEGIN IMMEDIATE (lock_event), nobody else writes to the database until
+    the commit, so the batch numbers its rows after the highest id of each table, in the
+    order they were added. (PostgreSQL returns the ids of a multi-row INSERT itself.)"""
+    number = db.session.connection().dialect.name == "sqlite"
+    new: dict[type, list] = {}
+    for row in db.session.new:
+        if getattr(row, "id", 0) is None:
+            new.setdefault(type(row), []).append(row)
+    for model, rows in new.items():
+        constants = {
+            attribute.key: default.arg
+            for attribute in sa_inspect(model).column_attrs
+            if (default := attribute.columns[0].default) is not None and default.is_scalar
+        }
+        for row in rows:
+            present = sa_inspect(row).dict
+            for key, value in constants.items():
+                if key not in present:
+                    setattr(row, key, value)
+        if number:
+            highest = db.session.scalar(select(func.max(model.id))) or 0
+            rows.sort(key=lambda row: sa_inspect(row).insert_order)
+            for position, row in enumerate(rows, highest + 1):
+                row.id = position
 
 
 def cancel(registration: Registration) -> Registration:

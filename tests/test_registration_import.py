@@ -1,0 +1,391 @@
+"""The CSV import of registrations at scale: one unit of work under the event's lock, the
+same seat rules as the form, all lines stored or none, a fixed number of queries."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from factories import make_event, workshops
+from helpers import count_queries, csrf_token, visible_text
+from regutil import outbox, person, post_registration, registration_count, reset_rate_limits
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from test_admin_support import PASSWORD, login
+
+from eventapp.admin.accounts import create_organiser
+from eventapp.extensions import db
+from eventapp.models import Registration, RegistrationChoice, RegistrationStatus, User
+from eventapp.programme import event_by_slug
+from eventapp.registration import service
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    reset_rate_limits()
+    yield
+    reset_rate_limits()
+
+
+def _register(client, item: int, email: str) -> None:
+    answer = post_registration(client, "journee-ouverte", [item], person(email))
+    assert answer.status_code == 303, answer.text
+
+
+def _file(tmp_path: Path, people: list[tuple[str, int]], name: str = "inscrits.csv") -> Path:
+    lines = ["first_name,last_name,email,workshops"]
+    lines += [f"Prénom,Nom{n},{email},{item}" for n, (email, item) in enumerate(people)]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _import(app, path: Path, *options: str):
+    return app.test_cli_runner().invoke(
+        args=["registrations", "import", "journee-ouverte", str(path), *options]
+    )
+
+
+def _people(app) -> dict[str, tuple[str, int | None]]:
+    """Each address → (status, waiting-list position)."""
+    with app.app_context():
+        rows = db.session.scalars(select(Registration)).all()
+        return {r.email: (r.status.value, service.waitlist_position(r)) for r in rows}
+
+
+def _confirmed_in(app, item_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count(RegistrationChoice.id))
+            .join(Registration)
+            .where(
+                RegistrationChoice.item_id == item_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+
+
+@pytest.mark.parametrize("full", ["workshop", "event"])
+def test_an_import_that_fills_up_waitlists_the_later_lines_in_file_order(
+    app, client, tmp_path, full
+) -> None:
+    with app.app_context():
+        if full == "workshop":
+            event = make_event(rounds=1, themes=2, workshop_capacity=5)
+        else:
+            event = make_event(rounds=1, themes=2, workshop_capacity=None, event_capacity=5)
+        first, other = workshops(event)[0][:2]
+        db.session.remove()
+    for n in range(3):  # three of the five seats taken through the form
+        _register(client, first, f"form{n}@example.org")
+
+    people = [(f"csv{n}@example.org", first) for n in range(6)]
+    result = _import(app, _file(tmp_path, people))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "line 2: created csv0@example.org — confirmed"
+    assert lines[1] == "line 3: created csv1@example.org — confirmed"
+    assert all(line.endswith("— waitlisted") for line in lines[2:6])
+    assert lines[-1] == "6 created, 0 updated, 0 unchanged, 0 refused."
+
+    found = _people(app)
+    assert [found[f"csv{n}@example.org"] for n in range(6)] == [
+        ("confirmed", None),
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+        ("waitlisted", 3),
+        ("waitlisted", 4),
+    ]
+    assert _confirmed_in(app, first) == 5
+    kinds = [(m.recipient, m.kind) for m in outbox(app) if m.recipient.startswith("csv")]
+    assert kinds == [(f"csv{n}@example.org", "confirmed") for n in range(2)] + [
+        (f"csv{n}@example.org", "waitlisted") for n in range(2, 6)
+    ]
+
+    # Someone after the import goes to the end of the same line.
+    _register(client, first, "after@example.org")
+    assert _people(app)["after@example.org"] == ("waitlisted", 5)
+    if full == "workshop":  # the other workshop still has seats
+        _register(client, other, "b@example.org")
+        assert _people(app)["b@example.org"] == ("confirmed", None)
+
+
+def test_an_update_that_frees_a_seat_promotes_the_first_in_line_of_the_same_file(
+    app, client, tmp_path
+) -> None:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=1)
+        first, other = workshops(event)[0][:2]
+        db.session.remove()
+    _register(client, first, "holder@example.org")
+    people = [("queued@example.org", first), ("holder@example.org", other)]
+    result = _import(app, _file(tmp_path, people))
+    assert result.exit_code == 0, result.output
+    assert "line 2: created queued@example.org — waitlisted" in result.output
+    assert "line 3: updated holder@example.org — workshops changed" in result.output
+    found = _people(app)
+    assert found["holder@example.org"] == ("confirmed", None)
+    assert found["queued@example.org"] == ("confirmed", None)  # the seat it left
+    assert _confirmed_in(app, first) == 1
+    assert [m.kind for m in outbox(app) if m.recipient == "queued@example.org"] == [
+        "waitlisted",
+        "promoted",
+    ]
+
+
+def _fail_at(monkeypatch, calls: int) -> None:
+    """The database fails while the Nth person of the file is being stored."""
+    real = service.new_token
+    count = {"n": 0}
+
+    def failing() -> str:
+        count["n"] += 1
+        if count["n"] == calls:
+            raise OperationalError("INSERT INTO registration …", {}, Exception("disk I/O error"))
+        return real()
+
+    monkeypatch.setattr(service, "new_token", failing)
+
+
+def test_an_import_that_fails_midway_stores_nothing_and_says_so(
+    app, client, tmp_path, monkeypatch
+) -> None:
+    with app.app_context():
+        event = make_event(rounds=1, themes=3, workshop_capacity=30)
+        first, second, third = workshops(event)[0]
+        db.session.remove()
+    _register(client, first, "known@example.org")
+    before_mails = len(outbox(app))
+    people = [(f"csv{n}@example.org", second) for n in range(3)]
+    people += [("known@example.org", third)] + [(f"more{n}@example.org", second) for n in range(3)]
+    _fail_at(monkeypatch, 5)
+
+    result = _import(app, _file(tmp_path, people))
+    assert result.exit_code != 0
+    assert result.stdout == ""  # no report of lines that were not stored
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "nothing was imported" in result.stderr
+    assert "disk I/O error" in result.stderr
+    assert "Traceback" not in result.output
+    assert "INSERT" not in result.output  # neither SQL nor the people's data
+    assert registration_count(app) == 1
+    assert _people(app) == {"known@example.org": ("confirmed", None)}
+    with app.app_context():
+        known = db.session.scalars(select(Registration)).one()
+        assert [c.item_id for c in known.choices] == [first]  # its update was undone too
+    assert len(outbox(app)) == before_mails
+
+    monkeypatch.undo()  # the same file again, once the database is well
+    result = _import(app, _file(tmp_path, people))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "6 created, 1 updated, 0 unchanged, 0 refused."
+    assert registration_count(app) == 7
+
+
+def _organiser_page(app, client) -> tuple[str, int]:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=3)
+        event_id, item = event.id, workshops(event)[0][0]
+        alice = create_organiser("alice@example.org", PASSWORD)
+        event.managers = [db.session.get(User, alice.id)]
+        db.session.commit()
+        db.session.remove()
+    login(client, "alice@example.org")
+    return f"/admin/events/{event_id}/registrations/import", item
+
+
+def test_the_upload_page_imports_the_whole_file_and_reports_each_line(app, client) -> None:
+    url, item = _organiser_page(app, client)
+    data = "first_name,last_name,email,workshops\n" + "".join(
+        f"P,N,p{n}@example.org,{item}\n" for n in range(5)
+    )
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client.get(url).text),
+            "file": (io.BytesIO(data.encode()), "inscrits.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 200
+    text = visible_text(answer.text)
+    assert "Import terminé" in text
+    assert "5 created, 0 updated, 0 unchanged, 0 refused." in text
+    assert answer.text.count('data-outcome="created"') == 5
+    assert [_people(app)[f"p{n}@example.org"] for n in range(5)] == [
+        ("confirmed", None),
+        ("confirmed", None),
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+
+
+def test_the_upload_page_says_nothing_was_imported_when_the_import_fails(
+    app, client, monkeypatch
+) -> None:
+    url, item = _organiser_page(app, client)
+    data = "first_name,last_name,email,workshops\n" + "".join(
+        f"P,N,p{n}@example.org,{item}\n" for n in range(4)
+    )
+    _fail_at(monkeypatch, 3)
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client.get(url).text),
+            "file": (io.BytesIO(data.encode()), "inscrits.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 500
+    text = visible_text(answer.text)
+    assert "rien n'a été importé" in text
+    assert "Import terminé" not in text
+    assert registration_count(app) == 0
+    assert outbox(app) == []
+
+
+def _many(count: int, item: int) -> bytes:
+    rows = "".join(f"P{n},N{n},p{n}@example.org,{item}\n" for n in range(count))
+    return ("first_name,last_name,email,workshops\n" + rows).encode()
+
+
+def _queries_of_import(app, data: bytes, expected: str) -> int:
+    from eventapp.interop.registrations import import_registrations
+
+    with count_queries(app) as statements, app.app_context():
+        event = event_by_slug("journee-ouverte")
+        report = import_registrations(event, data, dry_run=False)
+        assert report.summary() == expected
+        db.session.remove()
+    return len(statements)
+
+
+def test_the_import_runs_a_fixed_number_of_queries_whatever_the_number_of_lines(app) -> None:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=30)
+        item = workshops(event)[0][0]
+        db.session.remove()
+    small = _queries_of_import(
+        app, _many(50, item), "50 created, 0 updated, 0 unchanged, 0 refused."
+    )
+    with app.app_context():  # the same people again, now updates: another workshop
+        item2 = workshops(event_by_slug("journee-ouverte"))[0][1]
+        db.session.remove()
+    small_updates = _queries_of_import(
+        app, _many(50, item2), "0 created, 30 updated, 0 unchanged, 20 refused."
+    )
+    with app.app_context():
+        db.session.execute(db.delete(RegistrationChoice))
+        db.session.execute(db.delete(Registration))
+        db.session.commit()
+    large = _queries_of_import(
+        app, _many(200, item), "200 created, 0 updated, 0 unchanged, 0 refused."
+    )  # 170 of them waitlisted
+    large_updates = _queries_of_import(
+        app, _many(200, item2), "0 created, 170 updated, 0 unchanged, 30 refused."
+    )
+    assert large == small
+    assert large_updates == small_updates
+    assert small <= 25 and small_updates <= 30  # SQLite: 18, 21; PostgreSQL: 15, 19
+
+
+def test_the_import_and_the_form_at_the_same_time_never_sell_a_seat_twice(app, tmp_path) -> None:
+    """The import takes the same event lock as register(): whatever the interleaving, the
+    workshop ends exactly full and the waiting list has one rank per person."""
+    from eventapp.interop.registrations import import_registrations
+    from eventapp.registration import Applicant
+
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=12)
+        item = workshops(event)[0][0]
+        db.session.remove()
+    data = _many(20, item)
+    start = threading.Barrier(5)
+    errors: list[BaseException] = []
+
+    def form(number: int) -> None:
+        try:
+            with app.app_context():
+                event = event_by_slug("journee-ouverte")
+                picked = [i for i in event.items if i.id == item]
+                start.wait()
+                for k in range(3):
+                    applicant = Applicant("F", "N", f"form{number}-{k}@example.org")
+                    service.register(event, applicant, picked)
+                db.session.remove()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=form, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    with app.app_context():
+        event = event_by_slug("journee-ouverte")
+        start.wait()
+        report = import_registrations(event, data, dry_run=False)
+        db.session.remove()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert report.count("created") == 20
+    assert registration_count(app) == 32
+    assert _confirmed_in(app, item) == 12
+    with app.app_context():
+        ranks = db.session.scalars(
+            select(Registration.waitlist_rank).where(
+                Registration.status == RegistrationStatus.WAITLISTED
+            )
+        ).all()
+    assert len(ranks) == 20 and len(set(ranks)) == 20
+    waitlisted = [line.line - 2 for line in report.lines if line.reason == "waitlisted"]
+    assert waitlisted == list(range(20 - len(waitlisted), 20))  # the file's later lines
+    positions = _people(app)
+    assert [positions[f"p{n}@example.org"][1] for n in waitlisted] == sorted(
+        positions[f"p{n}@example.org"][1] for n in waitlisted
+    )
+
+
+def test_a_dry_run_over_known_addresses_tells_updated_unchanged_and_cancelled(
+    app, tmp_path
+) -> None:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=30)
+        first, other = workshops(event)[0][:2]
+        db.session.remove()
+    people = [
+        ("same@example.org", first),
+        ("moves@example.org", first),
+        ("gone@example.org", first),
+    ]
+    assert _import(app, _file(tmp_path, people)).exit_code == 0
+    with app.app_context():
+        gone = db.session.scalars(select(Registration).filter_by(email="gone@example.org")).one()
+        service.cancel(gone)
+    mails = len(outbox(app))
+    people = [("same@example.org", first), ("moves@example.org", other)]
+    people += [("gone@example.org", other), ("new@example.org", other)]
+    result = _import(app, _file(tmp_path, people), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "line 2: unchanged same@example.org",
+        "line 3: updated moves@example.org — workshops changed",
+        "line 4: refused gone@example.org — this registration is cancelled",
+        "line 5: created new@example.org",
+        "Dry run, nothing stored: would be 1 created, 1 updated, 1 unchanged, 1 refused.",
+    ]
+    assert registration_count(app) == 3
+    assert _people(app)["moves@example.org"] == ("confirmed", None)
+    assert len(outbox(app)) == mails
+
+    result = _import(app, _file(tmp_path, people))
+    assert result.output.splitlines()[:4] == [
+        "line 2: unchanged same@example.org",
+        "line 3: updated moves@example.org — workshops changed",
+        "line 4: refused gone@example.org — this registration is cancelled",
+        "line 5: created new@example.org — confirmed",
+    ]
+    assert registration_count(app) == 4
