@@ -469,15 +469,12 @@ def _batch_line(
 
 
 def _prepare_new_rows() -> None:
-    """Lets the flush insert each table's new rows in one statement.
+    """Lets the flush insert each table's new rows in as few statements as it can.
 
-    The ORM starts a new INSERT whenever a row has other columns than the one before:
-    the columns left to a constant default get it now. And SQLite cannot say which id each
-    row of a multi-row INSERT got, so the ORM would insert its new rows one statement each:
-    there, under BEGIN IMMEDIATE (lock_event), nobody else writes to the database until
-    the commit, so the batch numbers its rows after the highest id of each table, in the
-    order they were added. (PostgreSQL returns the ids of a multi-row INSERT itself.)"""
-    number = db.session.connection().dialect.name == "sqlite"
+    The ORM starts a new INSERT whenever a row has other columns than the one before: the
+    columns left to a constant default get it now. (PostgreSQL then takes each table's rows
+    in one INSERT; SQLite, which cannot say which id each row of a multi-row INSERT got,
+    still has one INSERT a row, inside the same transaction.)"""
     new: dict[type, list] = {}
     for row in db.session.new:
         if getattr(row, "id", 0) is None:
@@ -493,11 +490,6 @@ def _prepare_new_rows() -> None:
             for key, value in constants.items():
                 if key not in present:
                     setattr(row, key, value)
-        if number:
-            highest = db.session.scalar(select(func.max(model.id))) or 0
-            rows.sort(key=lambda row: sa_inspect(row).insert_order)
-            for position, row in enumerate(rows, highest + 1):
-                row.id = position
 
 
 def cancel(registration: Registration) -> Registration:
