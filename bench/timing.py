@@ -21,7 +21,8 @@ class Figure:
     def ratio(self) -> str:
         if not self.baseline:
             return ""
-        return f"{self.median / self.baseline:.2f}×"
+        ratio = self.median / self.baseline
+        return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:.0f}×"
 
 
 def repeat(action: Callable[[], object], runs: int = 15, warmup: int = 2) -> list[float]:
@@ -45,16 +46,21 @@ def summarise(times: list[float], scale: float = 1000.0) -> tuple[float, float]:
     return statistics.median(values), (q3 - q1) / 2
 
 
+def _number(value: float) -> str:
+    """One decimal, or three significant digits below 1 (a hello answers in 0.08 ms)."""
+    return f"{value:.1f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
+
+
 def table(figures: list[Figure]) -> str:
     rows = [("benchmark", "median", "± (IQR/2)", "unit", "baseline", "ratio", "note")]
     for f in figures:
         rows.append(
             (
                 f.name,
-                f"{f.median:.1f}",
-                f"{f.spread:.1f}",
+                _number(f.median),
+                _number(f.spread),
                 f.unit,
-                "" if f.baseline is None else f"{f.baseline:.1f}",
+                "" if f.baseline is None else _number(f.baseline),
                 f.ratio,
                 f.note,
             )
