@@ -24,6 +24,7 @@ import signal
 import smtplib
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -122,26 +123,42 @@ def enqueue(kind: str, registration: Registration, extra: dict | None = None) ->
 
 
 def _write(row: OutboxMessage, registration: Registration, extra: dict | None = None) -> None:
-    """Renders the row's subject and bodies in the registrant's language."""
+    """Renders a registration mail (or an organisers' message) into the row."""
     from eventapp.registration.service import chosen_items, waitlist_position
 
     event = registration.event
+    context = {
+        "items": chosen_items(registration),
+        "position": waitlist_position(registration),
+        "link": participant_url(registration),
+        "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
+        **(extra or {}),
+    }
+    render_into(
+        row,
+        registration,
+        TEMPLATES.get(row.kind, "mail/registration"),
+        context,
+        lambda: _subject(row.kind, event.title, context.get("subject", "")),
+    )
+
+
+def render_into(
+    row: OutboxMessage,
+    registration: Registration,
+    stem: str,
+    context: dict,
+    subject: Callable[[], str],
+) -> None:
+    """Writes the row's text and HTML bodies (templates ``stem``.txt and .html) and its
+    subject, in the registrant's language."""
     env = current_app.jinja_env
     with force_locale(registration.language or "fr"):
-        context = {
-            "kind": row.kind,
-            "registration": registration,
-            "event": event,
-            "items": chosen_items(registration),
-            "position": waitlist_position(registration),
-            "link": participant_url(registration),
-            "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
-            **(extra or {}),
-        }
-        stem = TEMPLATES.get(row.kind, "mail/registration")
+        context = {"kind": row.kind, "registration": registration, "event": registration.event,
+                   **context}  # fmt: skip
         row.body_text = env.get_template(stem + ".txt").render(context)
         row.body_html = env.get_template(stem + ".html").render(context)
-        row.subject = _subject(row.kind, event.title, context.get("subject", ""))
+        row.subject = subject()
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:

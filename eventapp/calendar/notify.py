@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -177,19 +176,13 @@ def _subject(kind: str, event_title: str) -> str:
 def _write_text(
     row: OutboxMessage, registration: Registration, items: list[ProgrammeItem], base_url: str
 ) -> None:
-    event = registration.event
-    env = current_app.jinja_env
-    with force_locale(registration.language or "fr"):
-        context = {
-            "kind": row.kind,
-            "registration": registration,
-            "event": event,
-            "items": items,
-            "link": f"{base_url}/r/{registration.token}/",
-        }
-        row.body_text = env.get_template("mail/calendar_update.txt").render(context)
-        row.body_html = env.get_template("mail/calendar_update.html").render(context)
-        row.subject = _subject(row.kind, event.title)
+    from eventapp.mail import render_into
+
+    context = {"items": items, "link": f"{base_url}/r/{registration.token}/"}
+    title = registration.event.title
+    render_into(
+        row, registration, "mail/calendar_update", context, lambda: _subject(row.kind, title)
+    )
     row.recipient = registration.email
     row.language = registration.language or "fr"
 
