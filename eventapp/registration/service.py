@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp import mail
 from eventapp.extensions import db
@@ -73,8 +73,14 @@ def _refresh_capacities(event: Event, items: Iterable[ProgrammeItem]) -> None:
     """Capacities as the database has them under the lock (an organiser may have just
     changed one)."""
     db.session.refresh(event, ["capacity"])
-    for item in items:
-        db.session.refresh(item, ["capacity"])
+    ids = [item.id for item in items]
+    if ids:  # the workshops and their rooms (a workshop without its own capacity has its room's)
+        db.session.scalars(
+            select(ProgrammeItem)
+            .where(ProgrammeItem.id.in_(ids))
+            .options(joinedload(ProgrammeItem.room))
+            .execution_options(populate_existing=True)
+        ).all()
 
 
 def _next_rank(event_id: int) -> int:
