@@ -38,10 +38,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp.calendar.notify import NothingToSend
 from eventapp.extensions import db
-from eventapp.models import OutboxMessage, OutboxStatus, Registration
+from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration
 from eventapp.models.types import utcnow
 
 CLAIM_LEASE = timedelta(minutes=10)
@@ -161,6 +162,23 @@ def render_into(
         row.subject = subject()
 
 
+def _with_programme(registration_id: int | None) -> Registration | None:
+    """The registration, its choices and its event's rooms, themes and items, in a fixed
+    number of queries (a person's mail reads all of them)."""
+    if registration_id is None:
+        return None
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .options(
+            selectinload(Registration.choices),
+            joinedload(Registration.event).options(
+                selectinload(Event.rooms), selectinload(Event.themes), selectinload(Event.items)
+            ),
+        )
+    ).first()
+
+
 def build_message(row: OutboxMessage) -> EmailMessage:
     """The outbox row as a multipart/alternative mail (plain text, then HTML), with the
     person's calendar invitation when the kind carries one (eventapp.calendar.notify):
@@ -168,9 +186,10 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     calendar, and the same object as an ``.ics`` attachment (multipart/mixed)."""
     from eventapp.calendar.notify import invitation_for
 
+    # Held while the mail is built, so that every step finds it (and its programme) loaded.
+    registration = _with_programme(row.registration_id)
     invite = invitation_for(row)  # raises NothingToSend for an update with nothing left
     if not row.body_text:  # a registration mail, written now (see enqueue)
-        registration = db.session.get(Registration, row.registration_id)
         if registration is None:
             raise NothingToSend(row.kind)
         _write(row, registration)

@@ -6,6 +6,7 @@ import pytest
 from helpers import count_queries
 
 from bench.make_large_event import make_large_event
+from eventapp.extensions import db
 
 URLS = [
     "/events/{slug}/",
@@ -85,3 +86,41 @@ def test_registrations_list_and_feeds_do_not_grow_with_registrations(app, client
     small = _queries(app, client, f"/r/{token_of('small')}/calendar.ics")
     large = _queries(app, client, f"/r/{token_of('large')}/calendar.ics")
     assert large == small, ("personal calendar", small, large)
+
+
+def test_the_registration_form_its_post_and_its_mail_do_not_grow_with_the_rounds(
+    app, client, ctx, monkeypatch
+) -> None:
+    """The busiest paths of a registration rush: the form, its POST (mail left to the
+    watcher, as served) and the delivery of the confirmation with its invitation run the
+    same number of queries for 2 rounds of 3 workshops as for 6 rounds of 6 (SQLite's
+    INSERTs apart: it writes one a row, the person's choices among them)."""
+    from factories import make_event, workshops
+    from regutil import form_fields, person, reset_rate_limits
+
+    from eventapp.mail import deliver_due
+
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+    def counted(statements: list[str]) -> int:
+        return len([s for s in statements if not (sqlite and s.lstrip().startswith("INSERT"))])
+
+    monkeypatch.setitem(app.config, "MAIL_DELIVERY", "worker")
+    counts = {}
+    for slug, rounds, themes in (("petite", 2, 3), ("grande", 6, 6)):
+        event = make_event(slug, rounds=rounds, themes=themes, workshop_capacity=50)
+        picks = [ids[n % themes] for n, ids in enumerate(workshops(event))]
+        reset_rate_limits()
+        with count_queries(app) as form_queries:
+            page = client.get(f"/events/{slug}/register")
+        data = form_fields(page.text) | person(f"{slug}@example.org")
+        data |= {f"workshop_{n}": str(item) for n, item in enumerate(picks, 1)}
+        with count_queries(app) as post_queries:
+            answer = client.post(f"/events/{slug}/register", data=data)
+        assert answer.status_code == 303, answer.text
+        db.session.remove()
+        with count_queries(app) as mail_queries:
+            assert deliver_due().sent == 1
+        counts[slug] = tuple(map(counted, (form_queries, post_queries, mail_queries)))
+    assert counts["grande"] == counts["petite"], counts
+    assert max(counts["petite"]) <= 16, counts

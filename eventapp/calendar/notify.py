@@ -47,6 +47,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.types import utcnow
+from eventapp.programme import load_speakers
 
 # How long a programme change waits for the next one before its mail goes out.
 DEBOUNCE = timedelta(minutes=5)
@@ -144,7 +145,7 @@ def invitation_for(row: OutboxMessage, now: datetime | None = None) -> Invitatio
         if row.kind in DEFERRED_KINDS:
             raise NothingToSend(row.kind)
         return None
-    items = _items_for(row, registration)
+    items = load_speakers(_items_for(row, registration))
     if not items:
         if row.kind in DEFERRED_KINDS:
             raise NothingToSend(row.kind)

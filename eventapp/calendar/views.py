@@ -26,7 +26,7 @@ from eventapp.calendar.ics import (
     programme_calendar,
 )
 from eventapp.models import Event, RegistrationStatus
-from eventapp.programme import published_event
+from eventapp.programme import load_speakers, published_event
 from eventapp.registration import find_by_token
 
 bp = Blueprint("calendar", __name__)
@@ -80,6 +80,7 @@ def personal(token: str) -> Response:
         abort(404)
     event = registration.event
     chosen = [choice.item for choice in registration.choices]
+    load_speakers(agenda_items(event, chosen))
     body = personal_calendar(
         event,
         chosen,
