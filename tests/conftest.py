@@ -10,9 +10,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from eventapp import create_app
 from eventapp.extensions import db
+
+# CI replays the same examples each run (.ci/run sets HYPOTHESIS_PROFILE=ci); a desk run
+# explores new ones, and keeps any failure it finds in .hypothesis/ to replay.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed"
 

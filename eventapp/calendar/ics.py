@@ -127,7 +127,7 @@ def _content_line(name: str, value: object) -> str:
     """One property as icalendar writes it (``Contentline.from_parts``): name, its
     parameters when it has any, and the value in its type's form."""
     params = value.params.to_ical().decode()  # type: ignore[attr-defined]
-    text = value.to_ical().decode()  # type: ignore[attr-defined]
+    text = _decoded(value.to_ical())  # type: ignore[attr-defined]
     return f"{name};{params}:{text}" if params else f"{name}:{text}"
 
 
@@ -139,8 +139,14 @@ def _date_time(name: str, instant: datetime, zone: tzinfo | None) -> str:
     return _content_line(name, vDDDTypes(instant))
 
 
+def _decoded(value: bytes) -> str:
+    """As icalendar decodes a value it writes (UTF-8 "sig": a leading byte-order mark is
+    dropped), without the slower codec."""
+    return value.decode().removeprefix("\ufeff")
+
+
 def _text(name: str, value: str) -> str:
-    return f"{name}:{vText(value).to_ical().decode()}"
+    return f"{name}:{_decoded(vText(value).to_ical())}"
 
 
 _ESCAPES = b"\\^"  # how TEXT escapes (backslash) and RFC 6868 ones (caret) begin
