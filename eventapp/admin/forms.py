@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -168,7 +169,7 @@ KIND_LABELS = {
 
 class ItemForm(FlaskForm):
     kind = SelectField(
-        _l("Type"), choices=[(kind.value, label) for kind, label in KIND_LABELS.items()]
+        _l("Type"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
     )
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=300)])
     starts_at = DateTimeLocalField(

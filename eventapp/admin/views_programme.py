@@ -23,6 +23,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from eventapp.admin import bp
 from eventapp.admin.accounts import speakers_of_other_events
@@ -292,16 +293,18 @@ def speaker_delete(speaker_id: int):
 # --- the programme --------------------------------------------------------------------
 
 
-def _room_choices(event: Event) -> list[tuple[int, str]]:
-    return [(0, _("— sans salle —"))] + [
-        (room.id, f"{room.name} ({room.capacity})" if room.capacity else room.name)
+def _room_choices(event: Event) -> list[SelectChoice]:
+    return [SelectChoice(0, _("— sans salle —"))] + [
+        SelectChoice(room.id, f"{room.name} ({room.capacity})" if room.capacity else room.name)
         for room in event.rooms
     ]
 
 
-def _theme_choices(event: Event) -> list[tuple[int, str]]:
-    return [(0, _("— sans thème —"))] + [
-        (theme.id, _("Thème %(number)s : %(title)s", number=theme.number, title=theme.title))
+def _theme_choices(event: Event) -> list[SelectChoice]:
+    return [SelectChoice(0, _("— sans thème —"))] + [
+        SelectChoice(
+            theme.id, _("Thème %(number)s : %(title)s", number=theme.number, title=theme.title)
+        )
         for theme in event.themes
     ]
 
