@@ -101,6 +101,19 @@ def enqueue(kind: str, registration: Registration, extra: dict | None = None) ->
     """
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
+    message = queue(kind, registration)
+    if kind in TEMPLATES:
+        _write(message, registration, extra)
+    if kind == "changed":
+        from eventapp.calendar.notify import enqueue_withdrawn
+
+        enqueue_withdrawn(registration)  # METHOD:CANCEL for the workshops given up
+    return message
+
+
+def queue(kind: str, registration: Registration, **columns: object) -> OutboxMessage:
+    """A row for the person, not written yet, added to the unit of work and delivered once
+    committed; ``columns`` sets others (a calendar mail's ``item_ids``)."""
     message = OutboxMessage(
         registration_id=registration.id,
         kind=kind,
@@ -111,15 +124,10 @@ def enqueue(kind: str, registration: Registration, extra: dict | None = None) ->
         body_html="",
         language=registration.language or "fr",
         next_attempt_at=utcnow(),
+        **columns,
     )
-    if kind in TEMPLATES:
-        _write(message, registration, extra)
     db.session.add(message)
     db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
-    if kind == "changed":
-        from eventapp.calendar.notify import enqueue_withdrawn
-
-        enqueue_withdrawn(registration)  # METHOD:CANCEL for the workshops given up
     return message
 
 

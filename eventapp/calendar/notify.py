@@ -193,7 +193,7 @@ def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
 
     The removed workshops are those the ``choices`` collection lost in this unit of work
     (recorded by the listener below), less any picked again."""
-    from eventapp.mail import NEW_MESSAGES_KEY
+    from eventapp.mail import queue
 
     removed = db.session.info.get(REMOVED_CHOICES_KEY, {}).pop(registration.id, set())
     left = removed - {choice.item_id for choice in registration.choices}
@@ -203,21 +203,7 @@ def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
         or not registration.event.contact_email
     ):
         return None
-    message = OutboxMessage(
-        registration_id=registration.id,
-        kind=WITHDRAWN,
-        recipient=registration.email,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        subject="",
-        body_text="",
-        body_html="",
-        language=registration.language or "fr",
-        next_attempt_at=utcnow(),
-        item_ids=format_ids(left),
-    )
-    db.session.add(message)
-    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
-    return message
+    return queue(WITHDRAWN, registration, item_ids=format_ids(left))
 
 
 @sa_event.listens_for(Registration.choices, "remove")
