@@ -192,10 +192,13 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     person's calendar invitation when the kind carries one (eventapp.calendar.notify):
     a ``text/calendar; method=…`` alternative, which mail clients offer to add to the
     calendar, and the same object as an ``.ics`` attachment (multipart/mixed)."""
-    from eventapp.calendar.notify import invitation_for
+    from eventapp.calendar.notify import METHODS, invitation_for
 
-    # Held while the mail is built, so that every step finds it (and its programme) loaded.
-    registration = _with_programme(row.registration_id)
+    # Held while the mail is built, so that every step finds it (and its programme) loaded;
+    # an organisers' message, written already and without invitation, reads neither.
+    registration = None
+    if row.kind in METHODS or not row.body_text:
+        registration = _with_programme(row.registration_id)
     invite = invitation_for(row)  # raises NothingToSend for an update with nothing left
     if not row.body_text:  # a registration mail, written now (see enqueue)
         if registration is None:
