@@ -85,7 +85,8 @@ def _items_touched(session: Session) -> tuple[set[ProgrammeItem], set[ProgrammeI
     """Items to examine, and items changed through a speaker, a room or the event."""
     examine: set[ProgrammeItem] = set()
     changed: set[ProgrammeItem] = set()
-    for obj in (*session.dirty, *session.new, *session.deleted):
+    dirty = set(session.dirty)  # a property that walks the whole identity map: read once
+    for obj in (*dirty, *session.new, *session.deleted):
         if isinstance(obj, ProgrammeItem):
             examine.add(obj)
         elif isinstance(obj, ItemSpeaker):
@@ -94,7 +95,7 @@ def _items_touched(session: Session) -> tuple[set[ProgrammeItem], set[ProgrammeI
                 item = session.get(ProgrammeItem, obj.item_id)
             if item is not None:
                 examine.add(item)
-        elif obj in session.dirty:
+        elif obj in dirty:
             if isinstance(obj, Speaker) and any(_changed(obj, a) for a in SPEAKER_ATTRIBUTES):
                 statement = (
                     select(ProgrammeItem)
