@@ -127,7 +127,7 @@ class ParticipantForm(FlaskForm):
         ),
         validators=[DataRequired(_l("Votre accord est nécessaire pour vous inscrire."))],
     )
-    submission = HiddenField()
+    submission = HiddenField("")  # labelled: see LanguageForm
 
     def validate_first_name(self, field) -> None:
         if field.data is not None and not field.data:
@@ -226,7 +226,7 @@ def register_page(slug: str):
     )
     mail.deliver_new()
     if outcome.created or outcome.resubmitted:
-        return redirect(_participant_url(outcome.registration), code=303)
+        return redirect(url_for("public.participant_page", token=outcome.token), code=303)
     return redirect(url_for("public.register_sent", slug=event.slug), code=303)
 
 

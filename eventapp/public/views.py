@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
@@ -14,8 +15,10 @@ from eventapp.registration.rules import Window, registration_window
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(choices=list(LANGUAGE_NAMES))
-    next = HiddenField()
+    # Labels given: a field without one has WTForms translate a made-up label, which loads
+    # WTForms' catalogue from disk on every page (this form is on every page).
+    lang = SelectField(_l("Langue"), choices=list(LANGUAGE_NAMES))
+    next = HiddenField("")
 
 
 @bp.app_context_processor

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, union_all
 
 from eventapp.extensions import db
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationChoice
@@ -140,14 +140,21 @@ def seats_taken(event_id: int) -> Taken:
     confirmed = (Registration.event_id == event_id) & (
         Registration.status == RegistrationStatus.CONFIRMED
     )
-    event_count = db.session.scalar(select(func.count(Registration.id)).where(confirmed)) or 0
-    rows = db.session.execute(
+    # One query: the event's row has no item (NULL), then one row per workshop.
+    people = select(null().label("item_id"), func.count(Registration.id)).where(confirmed)
+    per_workshop = (
         select(RegistrationChoice.item_id, func.count(RegistrationChoice.id))
         .join(Registration, Registration.id == RegistrationChoice.registration_id)
         .where(confirmed)
         .group_by(RegistrationChoice.item_id)
-    ).all()
-    return Taken(event=event_count, items={item_id: count for item_id, count in rows})
+    )
+    taken = Taken()
+    for item_id, count in db.session.execute(union_all(people, per_workshop)):
+        if item_id is None:
+            taken.event = count
+        else:
+            taken.items[item_id] = count
+    return taken
 
 
 def full_items(event: Event, items: Iterable[ProgrammeItem], taken: Taken) -> list[ProgrammeItem]:

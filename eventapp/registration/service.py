@@ -60,6 +60,9 @@ class RegisterOutcome:
     registration: Registration
     created: bool
     resubmitted: bool = False
+    #: The person's link, read before the commit expires the registration (a page that
+    #: only redirects to it needs no query more).
+    token: str = ""
 
 
 def _refresh(registration: Registration) -> Registration:
@@ -72,15 +75,18 @@ def _refresh(registration: Registration) -> Registration:
 def _refresh_capacities(event: Event, items: Iterable[ProgrammeItem]) -> None:
     """Capacities as the database has them under the lock (an organiser may have just
     changed one)."""
-    db.session.refresh(event, ["capacity"])
     ids = [item.id for item in items]
-    if ids:  # the workshops and their rooms (a workshop without its own capacity has its room's)
-        db.session.scalars(
-            select(ProgrammeItem)
-            .where(ProgrammeItem.id.in_(ids))
-            .options(joinedload(ProgrammeItem.room))
-            .execution_options(populate_existing=True)
-        ).all()
+    if not ids:
+        db.session.refresh(event, ["capacity"])
+        return
+    # The workshops, their rooms (a workshop without its own capacity has its room's) and
+    # the event, in one query.
+    db.session.scalars(
+        select(ProgrammeItem)
+        .where(ProgrammeItem.id.in_(ids))
+        .options(joinedload(ProgrammeItem.room), joinedload(ProgrammeItem.event))
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _next_rank(event_id: int) -> int:
@@ -176,33 +182,25 @@ def register(
     key = email_key(applicant.email)
     try:
         lock_event(event.id)
-        if submission_key:
-            earlier = db.session.scalars(
-                select(Registration).where(
-                    Registration.event_id == event.id,
-                    Registration.submission_key == submission_key,
-                )
-            ).first()
-            if earlier is not None and earlier.email_key == key:
-                db.session.commit()
-                return RegisterOutcome(earlier, created=False, resubmitted=True)
-            if earlier is not None:
-                # The same page sent again for someone else (a shared computer, the Back
-                # button): a new registration, which must not open the first one's page.
-                submission_key = None
-        existing = db.session.scalars(
-            select(Registration).where(
-                Registration.event_id == event.id, Registration.email_key == key
-            )
-        ).first()
-        if existing is not None:
-            mail.enqueue("already_registered", existing)
+        same_address, same_form = _registered_before(event.id, key, submission_key)
+        if same_form is not None and same_form is same_address:
+            outcome = RegisterOutcome(same_form, False, resubmitted=True, token=same_form.token)
             db.session.commit()
-            return RegisterOutcome(existing, created=False)
+            return outcome
+        if same_form is not None:
+            # The same page sent again for someone else (a shared computer, the Back
+            # button): a new registration, which must not open the first one's page.
+            submission_key = None
+        if same_address is not None:
+            mail.enqueue("already_registered", same_address)
+            outcome = RegisterOutcome(same_address, created=False, token=same_address.token)
+            db.session.commit()
+            return outcome
         seats = Seats.counted(event, items)
         registration = _new_registration(event, applicant, items, seats, now, submission_key)
         db.session.flush()
         mail.enqueue(registration.status.value, registration)
+        outcome = RegisterOutcome(registration, created=True, token=registration.token)
         db.session.commit()
     except IntegrityError:
         # Only a writer that bypassed the lock can get here; the constraint keeps one row.
@@ -211,7 +209,25 @@ def register(
     except BaseException:
         db.session.rollback()
         raise
-    return RegisterOutcome(registration, created=True)
+    return outcome
+
+
+def _registered_before(
+    event_id: int, key: str, submission_key: str | None
+) -> tuple[Registration | None, Registration | None]:
+    """The registration of this address, and the one made with this very form (the same
+    submission key), read in one query."""
+    match = Registration.email_key == key
+    if submission_key:
+        match = match | (Registration.submission_key == submission_key)
+    rows = db.session.scalars(
+        select(Registration).where(Registration.event_id == event_id, match)
+    ).all()
+    same_address = next((row for row in rows if row.email_key == key), None)
+    same_form = next(
+        (row for row in rows if submission_key and row.submission_key == submission_key), None
+    )
+    return same_address, same_form
 
 
 def _waiting_line(event_id: int) -> list[Registration]:
