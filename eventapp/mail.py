@@ -24,12 +24,13 @@ import signal
 import smtplib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 import click
 from flask import current_app
@@ -37,7 +38,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp.calendar.notify import NothingToSend
@@ -111,24 +112,69 @@ def enqueue(kind: str, registration: Registration, extra: dict | None = None) ->
     return message
 
 
+class Person(Protocol):
+    """Whom a registration mail is for: a Registration, or a batch's new person whose row
+    is inserted in bulk (eventapp.registration.service.register_batch)."""
+
+    id: int | None
+    email: str
+    language: str
+
+
+def outbox_columns(kind: str, registration: Person, **columns: object) -> dict[str, object]:
+    """The columns of a new row for the person, not written yet (see enqueue); ``columns``
+    sets others (a calendar mail's ``item_ids``)."""
+    return {
+        "registration_id": registration.id,
+        "kind": kind,
+        "recipient": registration.email,
+        "sender": current_app.config["MAIL_DEFAULT_SENDER"],
+        "subject": "",
+        "body_text": "",
+        "body_html": "",
+        "language": registration.language or "fr",
+        "next_attempt_at": utcnow(),
+        **columns,
+    }
+
+
 def queue(kind: str, registration: Registration, **columns: object) -> OutboxMessage:
     """A row for the person, not written yet, added to the unit of work and delivered once
     committed; ``columns`` sets others (a calendar mail's ``item_ids``)."""
-    message = OutboxMessage(
-        registration_id=registration.id,
-        kind=kind,
-        recipient=registration.email,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        subject="",
-        body_text="",
-        body_html="",
-        language=registration.language or "fr",
-        next_attempt_at=utcnow(),
-        **columns,
-    )
+    message = OutboxMessage(**outbox_columns(kind, registration, **columns))
     db.session.add(message)
     db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message)
     return message
+
+
+class _Inserted(NamedTuple):
+    """A row inserted by queue_many: deliver_new needs its id only."""
+
+    id: int
+
+
+#: The kinds queue_many takes: written at delivery, with nothing else to queue alongside.
+BULK_KINDS = frozenset(KINDS) - set(TEMPLATES) - {"changed"}
+
+
+def queue_many(messages: Iterable[tuple[str, Person]]) -> int:
+    """Registration mails for many people at once (a batch of new registrations), each
+    row as ``enqueue`` would add it, inserted in as few statements as the database allows
+    and delivered once committed like the others. Returns the number of rows."""
+    rows = []
+    for kind, person in messages:
+        if kind not in BULK_KINDS:
+            raise ValueError(f"mail kind {kind!r} is not queued in bulk")
+        rows.append(outbox_columns(kind, person))
+    if not rows:
+        return 0
+    if current_app.config["MAIL_DELIVERY"] == "worker":  # deliver_new will not look for them
+        db.session.execute(insert(OutboxMessage), rows)
+    else:
+        # In the order of the ids (SQLite does not return a multi-row INSERT's in order).
+        ids = sorted(db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), rows))
+        db.session.info.setdefault(NEW_MESSAGES_KEY, []).extend(_Inserted(id_) for id_ in ids)
+    return len(rows)
 
 
 def _write(row: OutboxMessage, registration: Registration, extra: dict | None = None) -> None:

@@ -17,7 +17,15 @@ from test_admin_support import PASSWORD, login
 
 from eventapp.admin.accounts import create_organiser
 from eventapp.extensions import db
-from eventapp.models import Registration, RegistrationChoice, RegistrationStatus, User
+from eventapp.models import (
+    OutboxMessage,
+    OutboxStatus,
+    ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
+    User,
+)
 from eventapp.programme import event_by_slug
 from eventapp.registration import service
 
@@ -394,3 +402,140 @@ def test_a_dry_run_over_known_addresses_tells_updated_unchanged_and_cancelled(
         "line 5: created new@example.org — confirmed",
     ]
     assert registration_count(app) == 4
+
+
+def _alternating(count: int, scarce: int, roomy: int) -> bytes:
+    """Lines alternating between a workshop that fills up early and one that does not, so
+    that confirmed and waitlisted people alternate in the file."""
+    rows = "".join(
+        f"P{n},N{n},p{n}@example.org,{scarce if n % 2 == 0 else roomy}\n" for n in range(count)
+    )
+    return ("first_name,last_name,email,workshops\n" + rows).encode()
+
+
+def _scarce_event(app) -> tuple[int, int]:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=500)
+        scarce, roomy = workshops(event)[0][:2]
+        db.session.get(ProgrammeItem, scarce).capacity = 3
+        db.session.commit()
+        db.session.remove()
+    return scarce, roomy
+
+
+def test_the_locked_import_writes_each_table_in_a_few_statements_whatever_the_lines(app) -> None:
+    """Every statement counted, INSERTs included: the new people, their choices and their
+    mails go in one executemany per table, not one INSERT a line."""
+    from eventapp.interop.registrations import import_registrations
+
+    scarce, roomy = _scarce_event(app)
+
+    def statements_of(count: int) -> int:
+        with app.app_context():
+            db.session.execute(db.delete(OutboxMessage))
+            db.session.execute(db.delete(RegistrationChoice))
+            db.session.execute(db.delete(Registration))
+            db.session.commit()
+        with count_queries(app) as statements, app.app_context():
+            report = import_registrations(
+                event_by_slug("journee-ouverte"), _alternating(count, scarce, roomy), dry_run=False
+            )
+            assert report.summary() == f"{count} created, 0 updated, 0 unchanged, 0 refused."
+            db.session.remove()
+        inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+        assert len(inserts) == 3  # registration, registration_choice, outbox_message
+        return len(statements)
+
+    small, large = statements_of(50), statements_of(200)
+    assert large == small
+    assert large < 20  # 200 people, 200 choices and 200 mails
+    found = _people(app)
+    assert found["p0@example.org"] == ("confirmed", None)
+    assert found["p6@example.org"] == ("waitlisted", 1)  # the 4th of the scarce workshop
+    assert found["p7@example.org"] == ("confirmed", None)
+    assert found["p8@example.org"] == ("waitlisted", 2)
+
+
+def test_each_new_person_gets_their_own_workshop_link_and_mail(app, tmp_path) -> None:
+    """Rows inserted in bulk: each choice and each mail belongs to the right person; the
+    mails are delivered right after the import (MAIL_DELIVERY "request"), written from the
+    person's own registration."""
+    scarce, roomy = _scarce_event(app)
+    people = [(f"p{n}@example.org", scarce if n % 2 == 0 else roomy) for n in range(12)]
+    result = _import(app, _file(tmp_path, people))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        registrations = db.session.scalars(select(Registration)).all()
+        assert len(registrations) == 12
+        by_email = {r.email: r for r in registrations}
+        for email, item in people:
+            assert [c.item_id for c in by_email[email].choices] == [item]
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [row.recipient for row in rows] == [email for email, _item in people]
+        for row in rows:
+            registration = db.session.get(Registration, row.registration_id)
+            assert row.recipient == registration.email
+            assert row.kind == registration.status.value
+            assert row.language == registration.language == "fr"
+            assert row.sender == app.config["MAIL_DEFAULT_SENDER"]
+            assert row.status == OutboxStatus.SENT
+            assert f"/r/{registration.token}/" in row.body_text
+            assert registration.token_lookup == registration.token[:12]
+        db.session.remove()
+    assert [_people(app)[email][0] for email, _item in people[:8]] == [
+        "confirmed", "confirmed", "confirmed", "confirmed",
+        "confirmed", "confirmed", "waitlisted", "confirmed",
+    ]  # fmt: skip
+
+
+def test_with_a_mail_worker_the_imported_mails_stay_queued(app, tmp_path, monkeypatch) -> None:
+    with app.app_context():
+        event = make_event(rounds=1, themes=2, workshop_capacity=30)
+        item = workshops(event)[0][0]
+        db.session.remove()
+    monkeypatch.setitem(app.config, "MAIL_DELIVERY", "worker")
+    people = [(f"p{n}@example.org", item) for n in range(3)]
+    assert _import(app, _file(tmp_path, people)).exit_code == 0
+    rows = outbox(app)
+    assert [(row.recipient, row.kind, row.status) for row in rows] == [
+        (email, "confirmed", OutboxStatus.QUEUED) for email, _item in people
+    ]
+
+
+def test_an_import_that_fails_after_writing_its_rows_stores_nothing(
+    app, tmp_path, monkeypatch
+) -> None:
+    """The database fails at the last write under the lock (the mails): the new people,
+    their choices and the known address's change, written by then, are all undone."""
+    from eventapp import mail
+
+    with app.app_context():
+        event = make_event(rounds=1, themes=3, workshop_capacity=30)
+        first, second, third = workshops(event)[0]
+        db.session.remove()
+    assert _import(app, _file(tmp_path, [("known@example.org", first)])).exit_code == 0
+    before_mails = len(outbox(app))
+    written: dict[str, object] = {}
+    real = mail.queue_many
+
+    def failing(messages) -> int:
+        real(messages)
+        written["registrations"] = db.session.scalar(select(func.count(Registration.id)))
+        written["choices"] = db.session.scalar(select(func.count(RegistrationChoice.id)))
+        written["mails"] = db.session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.recipient == "csv0@example.org")
+        ).all()
+        raise OperationalError("INSERT INTO outbox_message …", {}, Exception("disk full"))
+
+    monkeypatch.setattr(mail, "queue_many", failing)
+    people = [(f"csv{n}@example.org", second) for n in range(4)] + [("known@example.org", third)]
+    result = _import(app, _file(tmp_path, people))
+    assert result.exit_code != 0
+    assert "nothing was imported" in result.stderr and "disk full" in result.stderr
+    assert written == {"registrations": 5, "choices": 5, "mails": ["confirmed"]}
+    assert _people(app) == {"known@example.org": ("confirmed", None)}
+    with app.app_context():
+        known = db.session.scalars(select(Registration)).one()
+        assert [c.item_id for c in known.choices] == [first]
+        assert db.session.scalar(select(func.count(RegistrationChoice.id))) == 1
+    assert len(outbox(app)) == before_mails

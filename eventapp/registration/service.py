@@ -9,9 +9,10 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -125,6 +126,41 @@ class Seats:
         return rank
 
 
+def _new_row(
+    event: Event,
+    applicant: Applicant,
+    items: list[ProgrammeItem],
+    seats: Seats,
+    now: datetime,
+    submission_key: str | None = None,
+) -> dict[str, Any]:
+    """The rule of a new registration (the form's, the API's and the import's): confirmed
+    when the event and every picked workshop have a seat, else waitlisted at the end of the
+    line. Takes the seats in ``seats``; returns the columns of the new row (the caller
+    adds the choices, joins the batch's waiting line, stores and mails)."""
+    confirmed = fits(event, items, seats.taken)
+    token = new_token()
+    if confirmed:
+        seats.taken.take(item.id for item in items)
+    return {
+        "event_id": event.id,
+        "token": token,
+        "token_lookup": token[:TOKEN_LOOKUP_LENGTH],
+        "submission_key": submission_key or None,
+        "first_name": applicant.first_name,
+        "last_name": applicant.last_name,
+        "email": applicant.email,
+        "email_key": email_key(applicant.email),
+        "organisation": applicant.organisation,
+        "job_title": applicant.job_title,
+        "language": applicant.language,
+        "status": RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+        "waitlist_rank": None if confirmed else seats.next_rank(),
+        "consent_at": now,
+        "confirmed_at": now if confirmed else None,
+    }
+
+
 def _new_registration(
     event: Event,
     applicant: Applicant,
@@ -133,33 +169,12 @@ def _new_registration(
     now: datetime,
     submission_key: str | None = None,
 ) -> Registration:
-    """The rule of a new registration (the form's, the API's and the import's): confirmed
-    when the event and every picked workshop have a seat, else waitlisted at the end of the
-    line. Takes the seats in ``seats``; the caller flushes and mails."""
-    confirmed = fits(event, items, seats.taken)
-    token = new_token()
+    """A new registration by the rule of _new_row, added to the session; the caller
+    flushes and mails."""
+    row = _new_row(event, applicant, items, seats, now, submission_key)
     registration = Registration(
-        event=event,
-        token=token,
-        token_lookup=token[:TOKEN_LOOKUP_LENGTH],
-        submission_key=submission_key or None,
-        first_name=applicant.first_name,
-        last_name=applicant.last_name,
-        email=applicant.email,
-        email_key=email_key(applicant.email),
-        organisation=applicant.organisation,
-        job_title=applicant.job_title,
-        language=applicant.language,
-        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
-        waitlist_rank=None if confirmed else seats.next_rank(),
-        consent_at=now,
-        confirmed_at=now if confirmed else None,
-        choices=[RegistrationChoice(item=item) for item in items],
+        event=event, **row, choices=[RegistrationChoice(item=item) for item in items]
     )
-    if confirmed:
-        seats.taken.take(item.id for item in items)
-    elif seats.waiting is not None:
-        seats.waiting.append(registration)
     db.session.add(registration)
     return registration
 
@@ -415,11 +430,53 @@ class BatchResult:
     cancelled: left alone) or ``refused`` (``errors`` says why, as RegistrationRefused)."""
 
     outcome: str
-    registration: Registration | None = None
+    registration_id: int | None = None
     errors: dict[str, Message] = field(default_factory=dict)
     #: The registration's status once its line was taken (a later line may still promote
     #: it); read from the registration after the commit, it would load them one by one.
     status: RegistrationStatus | None = None
+
+
+class _Pick(NamedTuple):
+    item: ProgrammeItem
+
+
+class _NewPerson:
+    """A new person of a batch, as the columns of its row until they are inserted in bulk
+    (with its id then). It stands for its Registration where the batch needs one: in the
+    waiting line kept in memory (promote_waitlist reads its ``choices`` and may confirm it)
+    and in the mails queued for it (mail.queue_many)."""
+
+    __slots__ = ("choices", "id", "row")
+
+    def __init__(self, row: dict[str, Any], items: list[ProgrammeItem]) -> None:
+        self.row = row
+        self.choices = [_Pick(item) for item in items]
+        self.id: int | None = None
+
+    @property
+    def status(self) -> RegistrationStatus:
+        return self.row["status"]
+
+    @status.setter
+    def status(self, value: RegistrationStatus) -> None:
+        self.row["status"] = value
+
+    @property
+    def confirmed_at(self) -> datetime | None:
+        return self.row["confirmed_at"]
+
+    @confirmed_at.setter
+    def confirmed_at(self, value: datetime | None) -> None:
+        self.row["confirmed_at"] = value
+
+    @property
+    def email(self) -> str:
+        return self.row["email"]
+
+    @property
+    def language(self) -> str:
+        return self.row["language"]
 
 
 def register_batch(
@@ -433,17 +490,22 @@ def register_batch(
     of ``lines``); a known address gets its workshops changed by the rule of
     change_choices(). Seats are counted once and then kept up to date in memory; the mails
     are queued per person as by those functions. The addresses must be distinct.
+
+    The new people's rows, their choices and their mails are inserted in bulk (a few
+    statements per table, whatever the number of lines); the known addresses, few, go
+    through the ORM.
     """
     now = now or utcnow()
     keys = [email_key(line.applicant.email) for line in lines]
     if len(set(keys)) != len(keys):
         raise ValueError("register_batch() takes each address once")
-    pending: list[tuple[str, Registration]] = []
+    pending: list[tuple[str, Registration | _NewPerson]] = []
 
-    def notify(kind: str, registration: Registration) -> None:
+    def notify(kind: str, registration: Registration | _NewPerson) -> None:
         pending.append((kind, registration))  # queued once the new rows have their ids
 
     results: list[BatchResult] = []
+    created: list[tuple[_NewPerson, BatchResult]] = []
     try:
         lock_event(event.id)
         existing = registrations_by_key(event.id, keys)
@@ -453,45 +515,95 @@ def register_batch(
             seats.waiting = _waiting_line(event.id)
         with db.session.no_autoflush:  # one flush at the end, not one per query
             for line, key in zip(lines, keys, strict=True):
-                results.append(_batch_line(event, line, existing.get(key), seats, now, notify))
+                found = existing.get(key)
+                if found is None:
+                    person = _new_person(event, line, seats, now)
+                    notify(person.status.value, person)
+                    result = BatchResult("created", status=person.status)
+                    created.append((person, result))
+                else:
+                    result = _batch_line(event, line, found, seats, notify)
+                results.append(result)
             _prepare_new_rows()
-        db.session.flush()
+        db.session.flush()  # the known addresses' changes
+        _insert_new(event.id, [person for person, _result in created])
         with db.session.no_autoflush:
             for kind, registration in pending:
-                mail.enqueue(kind, registration)
+                if isinstance(registration, Registration):
+                    mail.enqueue(kind, registration)
             _prepare_new_rows()
+        mail.queue_many(
+            (kind, person) for kind, person in pending if isinstance(person, _NewPerson)
+        )
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    for person, result in created:
+        result.registration_id = person.id
     return results
+
+
+def _new_person(event: Event, line: BatchLine, seats: Seats, now: datetime) -> _NewPerson:
+    """A new address of the batch, by the rule of register(); a waitlisted one joins the
+    batch's waiting line (when it keeps one: known addresses may free seats)."""
+    person = _NewPerson(_new_row(event, line.applicant, line.items, seats, now), line.items)
+    if person.status == RegistrationStatus.WAITLISTED and seats.waiting is not None:
+        seats.waiting.append(person)  # type: ignore[arg-type]  # stands for its Registration
+    return person
+
+
+def _insert_new(event_id: int, people: list[_NewPerson]) -> None:
+    """The new people's rows, then their choices, each table in one executemany (not a
+    statement a row). The ids are then read back by address, unique in the event: asked
+    for the rows' order, an INSERT … RETURNING would insert one row a statement on SQLite,
+    and on PostgreSQL it took nearly twice as long (the driver parses the long statement)."""
+    if not people:
+        return
+    # render_nulls: the rows left without a rank or a confirmation date stay in the same
+    # statement as the others (the ORM would start a new one at each change of columns).
+    db.session.execute(
+        insert(Registration),
+        [person.row for person in people],
+        execution_options={"render_nulls": True},
+    )
+    by_key = {person.row["email_key"]: person for person in people}
+    for key, registration_id in db.session.execute(
+        select(Registration.email_key, Registration.id).where(Registration.event_id == event_id)
+    ):
+        if (person := by_key.get(key)) is not None:
+            person.id = registration_id
+    choices = [
+        {"registration_id": person.id, "item_id": pick.item.id}
+        for person in people
+        for pick in person.choices
+    ]
+    if choices:
+        db.session.execute(insert(RegistrationChoice), choices)
 
 
 def _batch_line(
     event: Event,
     line: BatchLine,
-    found: Registration | None,
+    found: Registration,
     seats: Seats,
-    now: datetime,
     notify: Notify,
 ) -> BatchResult:
-    if found is None:
-        registration = _new_registration(event, line.applicant, line.items, seats, now)
-        notify(registration.status.value, registration)
-        return BatchResult("created", registration, status=registration.status)
+    """A line of a known address."""
     if found.status == RegistrationStatus.CANCELLED:
-        return BatchResult("cancelled", found, status=found.status)
+        return BatchResult("cancelled", found.id, status=found.status)
     if {choice.item_id for choice in found.choices} == {item.id for item in line.items}:
-        return BatchResult("unchanged", found, status=found.status)
+        return BatchResult("unchanged", found.id, status=found.status)
     try:
         _change(event, found, line.items, seats, notify)
     except RegistrationRefused as refused:
-        return BatchResult("refused", found, refused.errors, status=found.status)
-    return BatchResult("updated", found, status=found.status)
+        return BatchResult("refused", found.id, refused.errors, status=found.status)
+    return BatchResult("updated", found.id, status=found.status)
 
 
 def _prepare_new_rows() -> None:
-    """Lets the flush insert each table's new rows in as few statements as it can.
+    """Lets the flush insert each table's new rows (the known addresses' new choices and
+    mails) in as few statements as it can.
 
     The ORM starts a new INSERT whenever a row has other columns than the one before: the
     columns left to a constant default get it now. (PostgreSQL then takes each table's rows
