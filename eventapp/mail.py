@@ -20,6 +20,7 @@ Who delivers depends on ``MAIL_DELIVERY``:
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import smtplib
 import tempfile
@@ -284,7 +285,9 @@ def _write_eml(row: OutboxMessage, message: EmailMessage) -> Path:
     folder = Path(current_app.config["OUTBOX_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     stamp = (row.created_at or utcnow()).strftime("%Y%m%dT%H%M%S")
-    target = folder / f"{stamp}-{row.id:06d}-{row.kind}.eml"
+    # A random end: SQLite gives a deleted row's id again, and os.replace would then write
+    # over an earlier mail of the same second and kind.
+    target = folder / f"{stamp}-{row.id:06d}-{row.kind}-{secrets.token_hex(4)}.eml"
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
     with os.fdopen(fd, "wb") as handle:
         handle.write(message.as_bytes())

@@ -126,8 +126,9 @@ def test_mail_one_workshop_after_a_preview(app, client, accounts) -> None:
 def _eml_bytes(app, row_id: int) -> bytes:
     from pathlib import Path
 
-    [path] = Path(app.config["OUTBOX_DIR"]).glob(f"*-{row_id:06d}-message.eml")
-    return path.read_bytes()
+    # The newest: an earlier test's row may have had the same id (SQLite reuses them).
+    paths = Path(app.config["OUTBOX_DIR"]).glob(f"*-{row_id:06d}-message-*.eml")
+    return max(paths, key=lambda path: path.stat().st_mtime_ns).read_bytes()
 
 
 def test_mailing_nobody_is_refused_beside_the_audience(app, client, accounts) -> None:

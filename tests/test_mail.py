@@ -17,7 +17,7 @@ from factories import make_event, workshops
 from regutil import outbox, person, post_registration, reset_rate_limits, token_of
 
 from eventapp.extensions import db
-from eventapp.mail import backoff, deliver_due
+from eventapp.mail import _write_eml, backoff, deliver_due
 from eventapp.models import OutboxMessage, Registration
 from eventapp.models.types import utcnow
 
@@ -201,6 +201,22 @@ def test_without_a_mail_server_mails_are_eml_files(app, client, event) -> None:
     assert f"/r/{token}/" in _parts(message)["text/plain"]
     [row] = outbox(app)
     assert row.status == "sent"
+
+
+def test_a_mail_never_writes_over_an_earlier_eml_file(app, ctx) -> None:
+    """SQLite gives a deleted row's id to the next row: a mail with the same id, kind and
+    second as an earlier one (an erased person's, then a newcomer's) is a file of its own."""
+    folder = Path(app.config["OUTBOX_DIR"])
+    before = set(folder.glob("*.eml")) if folder.exists() else set()
+    row = OutboxMessage(id=999_999, kind="confirmed", created_at=utcnow())
+    for recipient in ("first@example.org", "second@example.org"):
+        message = EmailMessage()
+        message["To"] = recipient
+        message.set_content("Bonjour")
+        _write_eml(row, message)
+    written = set(folder.glob("*.eml")) - before
+    recipients = {message_from_bytes(path.read_bytes())["To"] for path in written}
+    assert recipients == {"first@example.org", "second@example.org"}
 
 
 def test_back_off_doubles_up_to_six_hours() -> None:
