@@ -205,12 +205,12 @@ def _organiser_page(app, client) -> tuple[str, int]:
     return f"/admin/events/{event_id}/registrations/import", item
 
 
-def test_the_upload_page_imports_the_whole_file_and_reports_each_line(app, client) -> None:
-    url, item = _organiser_page(app, client)
+def _upload(client, url: str, item: int, people: int):
+    """The organiser sends a file of ``people`` lines, each picking ``item``."""
     data = "first_name,last_name,email,workshops\n" + "".join(
-        f"P,N,p{n}@example.org,{item}\n" for n in range(5)
+        f"P,N,p{n}@example.org,{item}\n" for n in range(people)
     )
-    answer = client.post(
+    return client.post(
         url,
         data={
             "csrf_token": csrf_token(client.get(url).text),
@@ -218,6 +218,11 @@ def test_the_upload_page_imports_the_whole_file_and_reports_each_line(app, clien
         },
         content_type="multipart/form-data",
     )
+
+
+def test_the_upload_page_imports_the_whole_file_and_reports_each_line(app, client) -> None:
+    url, item = _organiser_page(app, client)
+    answer = _upload(client, url, item, people=5)
     assert answer.status_code == 200
     text = visible_text(answer.text)
     assert "Import terminé" in text
@@ -236,18 +241,8 @@ def test_the_upload_page_says_nothing_was_imported_when_the_import_fails(
     app, client, monkeypatch
 ) -> None:
     url, item = _organiser_page(app, client)
-    data = "first_name,last_name,email,workshops\n" + "".join(
-        f"P,N,p{n}@example.org,{item}\n" for n in range(4)
-    )
     _fail_at(monkeypatch, 3)
-    answer = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client.get(url).text),
-            "file": (io.BytesIO(data.encode()), "inscrits.csv"),
-        },
-        content_type="multipart/form-data",
-    )
+    answer = _upload(client, url, item, people=4)
     assert answer.status_code == 500
     text = visible_text(answer.text)
     assert "rien n'a été importé" in text
