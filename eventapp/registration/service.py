@@ -199,7 +199,9 @@ def register(
         lock_event(event.id)
         same_address, same_form = _registered_before(event.id, key, submission_key)
         if same_form is not None and same_form is same_address:
-            outcome = RegisterOutcome(same_form, False, resubmitted=True, token=same_form.token)
+            outcome = RegisterOutcome(
+                same_form, created=False, resubmitted=True, token=same_form.token
+            )
             db.session.commit()
             return outcome
         if same_form is not None:
