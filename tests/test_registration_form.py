@@ -389,6 +389,26 @@ def test_erasing_my_data(app, client) -> None:
     assert 'data-status="waitlisted"' in client.get(again.headers["Location"]).text
 
 
+def test_the_erase_page_says_to_cancel_first_to_clear_the_calendar(app, client, event) -> None:
+    """Erasing removes the address, so no calendar cancellation can follow: the page says so
+    while the registration is still active, and links to cancelling."""
+    rounds = event["rounds"]
+    picks = [rounds[0][0], rounds[1][1]]
+    location = post_registration(client, event["slug"], picks).headers["Location"]
+    confirm = client.get(location + "erase")
+    text = visible_text(confirm.text)
+    assert "les rendez-vous déjà dans votre agenda y resteront" in text
+    assert re.search(
+        rf'<a href="{re.escape(location)}cancel">Annuler mon inscription</a>', confirm.text
+    )
+    cancel_page = client.get(location + "cancel")
+    client.post(location + "cancel", data={"csrf_token": csrf_token(cancel_page.text)})
+    assert len(outbox(app, "cancelled")) == 1  # its METHOD:CANCEL: tests/test_invites.py
+    after = visible_text(client.get(location + "erase").text)
+    assert "Effacer mes données" in after
+    assert "les rendez-vous déjà dans votre agenda y resteront" not in after
+
+
 def test_registration_is_rate_limited_politely(app, client, event, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "REGISTRATION_RATE_LIMIT", "3 per minute")
     statuses = []
