@@ -15,6 +15,7 @@ from eventapp.extensions import db
 SLUG = "large-event"
 URLS = {
     "event page": f"/events/{SLUG}/",
+    "registration form": f"/events/{SLUG}/register",
     "calendar.ics": f"/events/{SLUG}/calendar.ics",
     "schedule.xml": f"/events/{SLUG}/schedule.xml",
     "API event": f"/api/v1/events/{SLUG}",
