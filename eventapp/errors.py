@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from eventapp.api import API_PREFIX
@@ -41,6 +41,19 @@ def problem(error: HTTPException) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def pages_take_form_data():
+        # Flask-WTF reads a JSON body as the form's fields and breaks on any other shape
+        # than an object of strings; the pages' forms are sent as form data, so a JSON body
+        # is refused there before any form reads it (the API, under /api/, takes JSON).
+        if (
+            request.routing_exception is None  # a 404 or 405 is answered as such
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.is_json
+            and not request.path.startswith(API_PREFIX + "/")
+        ):
+            abort(415)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:

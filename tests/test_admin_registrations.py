@@ -86,6 +86,11 @@ def test_the_list_searches_filters_and_counts(app, client, accounts) -> None:
     in_b = _rows(client.get(f"{base}?item={b}").text)
     assert len(in_b) == 1 and "Martin" in in_b[0]
     assert "Aucune inscription ne correspond." in client.get(base + "?q=personne").text
+    # Not ids: "²" passes str.isdigit but not int(); 10**20 fits no database integer.
+    for odd in ("%C2%B2", "99999999999999999999", "-1", "1e3"):
+        unfiltered = client.get(f"{base}?item={odd}&page={odd}")
+        assert unfiltered.status_code == 200
+        assert len(_rows(unfiltered.text)) == 3
 
 
 def test_cancelling_promotes_the_first_in_line_with_the_self_service_mails(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from helpers import csrf_token, visible_text
 
 from eventapp.demo.data import SPEAKERS, THEMES
@@ -96,6 +97,47 @@ def test_language_switch_refuses_foreign_redirects_and_missing_csrf(client, demo
     assert answer.status_code == 303
     assert answer.headers["Location"] == "/"
     assert client.post("/language", data={"lang": "en", "next": "/"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "target", ["/\t/evil.example/", "/\r\nSet-Cookie: x=1", "https://evil.example/", "/\\evil"]
+)
+def test_language_switch_never_leaves_the_site(client, demo, target) -> None:
+    """Browsers drop a tab inside a URL: "/<tab>/evil.example" would lead off the site."""
+    token = csrf_token(client.get("/").text)
+    answer = client.post("/language", data={"lang": "en", "next": target, "csrf_token": token})
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/"
+
+
+def test_the_switch_comes_back_to_the_page_encoded(client, demo) -> None:
+    """The page's own address goes into the switch percent-encoded, so that a crafted link
+    cannot put a tab or a line break in it."""
+    page = client.get("/%09/evil.example/")
+    assert page.status_code == 404
+    assert 'name="next" type="hidden" value="/%09/evil.example/"' in page.text
+    answer = client.post(
+        "/language",
+        data={"lang": "en", "next": "/%09/evil.example/", "csrf_token": csrf_token(page.text)},
+    )
+    assert answer.headers["Location"] == "/%09/evil.example/"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("post", EVENT_URL, 405),
+        ("delete", "/nowhere", 404),
+        ("post", "/admin/login", 400),
+        ("post", "/language", 400),
+        ("post", "/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/cancel", 415),
+    ],
+)
+def test_a_json_body_on_a_page_gets_an_error_page(client, demo, method, url, status) -> None:
+    """A malformed JSON body used to break the error page itself (a bare 500)."""
+    answer = getattr(client, method)(url, data="{not json", content_type="application/json")
+    assert answer.status_code == status
+    assert f"Erreur {status}" in visible_text(answer.text)
 
 
 def test_browser_language_is_followed(client, demo) -> None:

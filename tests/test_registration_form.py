@@ -409,6 +409,15 @@ def test_the_erase_page_says_to_cancel_first_to_clear_the_calendar(app, client, 
     assert "les rendez-vous déjà dans votre agenda y resteront" not in after
 
 
+def test_the_registration_form_refuses_a_json_body(app, client, event) -> None:
+    before = registration_count(app)
+    for body in ([1, 2], "texte", {"first_name": 5, "consent": True}):
+        answer = client.post(f"/events/{event['slug']}/register", json=body)
+        assert answer.status_code == 415
+        assert "Rien n'a été modifié." in visible_text(answer.text)
+    assert registration_count(app) == before
+
+
 def test_registration_is_rate_limited_politely(app, client, event, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "REGISTRATION_RATE_LIMIT", "3 per minute")
     statuses = []

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from eventapp.extensions import db, login_manager
+from eventapp.request_input import parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,9 +33,10 @@ def _configure(state) -> None:
 def _load_user(user_id: str):
     from eventapp.models import User
 
-    if not user_id.isdigit():
+    number = parse_id(user_id)
+    if number is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     return user if user is not None and user.active else None
 
 

@@ -10,6 +10,7 @@ from eventapp.extensions import db
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import choice_blocks
 from eventapp.registration.export import event_registrations
+from eventapp.request_input import parse_id
 
 
 def audiences(event: Event) -> list[tuple[str, str]]:
@@ -42,8 +43,8 @@ def recipients(event: Event, audience: str) -> list[Registration]:
     confirmed = [r for r in registrations if r.status == RegistrationStatus.CONFIRMED]
     if audience == "confirmed":
         return confirmed
-    if audience.startswith("item-") and audience[5:].isdigit():
-        item_id = int(audience[5:])
+    item_id = parse_id(audience.removeprefix("item-")) if audience.startswith("item-") else None
+    if item_id is not None:
         return [r for r in confirmed if any(c.item_id == item_id for c in r.choices)]
     raise ValueError(f"unknown audience {audience!r}")
 

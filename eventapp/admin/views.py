@@ -58,6 +58,7 @@ from eventapp.admin.registrations import capacity_changed
 from eventapp.extensions import db, limiter
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
+from eventapp.request_input import same_site_path
 
 
 def _login_limit() -> str:
@@ -70,15 +71,7 @@ def _login_account_key() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a path inside the organiser area: never an open redirect."""
-    if (
-        target
-        and target.startswith("/admin/")
-        and "\\" not in target
-        and "\n" not in target
-        and "\r" not in target
-    ):
-        return target
-    return url_for("admin.index")
+    return same_site_path(target, "/admin/") or url_for("admin.index")
 
 
 def get_event(event_id: int) -> Event:

@@ -56,6 +56,7 @@ from eventapp.registration.export import (
     registrations_csv,
     waitlist_positions,
 )
+from eventapp.request_input import parse_id
 
 STATUS_LABELS = {
     RegistrationStatus.CONFIRMED: _l("Confirmée"),
@@ -80,13 +81,12 @@ def _filters(args) -> dict:
     return {
         "query": args.get("q", "")[:100],
         "status": status if status in {s.value for s in RegistrationStatus} else "",
-        "item_id": int(item) if item.isdigit() else None,
+        "item_id": parse_id(item),
     }
 
 
 def _page(args) -> int:
-    page = args.get("page", "1")
-    return max(int(page), 1) if page.isdigit() and len(page) < 7 else 1
+    return max(parse_id(args.get("page")) or 1, 1)
 
 
 def _back(event: Event) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
@@ -12,6 +12,7 @@ from eventapp.models.types import utcnow
 from eventapp.programme import event_speakers, programme_days, published_event, published_events
 from eventapp.public import bp
 from eventapp.registration.rules import Window, registration_window
+from eventapp.request_input import current_path, same_site_path
 
 
 class LanguageForm(FlaskForm):
@@ -23,7 +24,9 @@ class LanguageForm(FlaskForm):
 
 @bp.app_context_processor
 def language_switch() -> dict:
-    return {"language_form": LanguageForm(next=request.full_path.rstrip("?"))}
+    # formdata=None: the switch is only drawn here; reading the request's body would let a
+    # malformed one break every page, the error pages included.
+    return {"language_form": LanguageForm(formdata=None, next=current_path())}
 
 
 @bp.get("/")
@@ -63,10 +66,7 @@ def speakers_page(slug: str):
 @bp.post("/language")
 def choose_language():
     form = LanguageForm()
-    target = form.next.data or "/"
-    # Only paths on this site: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
+    target = same_site_path(form.next.data) or "/"
     if not form.validate():
         abort(400)
     response = redirect(target, code=303)
