@@ -36,7 +36,7 @@ def seed_blocks() -> list[Block]:
     """Every heading, speaker line, bullet and paragraph of the seed document, in order.
 
     The Markdown markers are dropped (#, list dashes, * of emphasis, <sup> tags); speaker
-    lines lose the trailing "," or " :" with which the document chains them.
+    lines keep the document's own punctuation (a trailing "," or " :" included).
     """
     source = SEED_DIR / SEED_NAME
     text = (source if source.exists() else PACKAGE_SEED).read_text("utf-8")
@@ -61,7 +61,7 @@ def seed_blocks() -> list[Block]:
         elif line.startswith("- "):
             flush()
             if in_speakers and raw.lstrip().startswith("- *"):
-                blocks.append(Block("speaker", line[2:].rstrip(" :,")))
+                blocks.append(Block("speaker", line[2:]))
             else:
                 in_speakers = False
                 blocks.append(Block("bullet", line[2:]))
@@ -174,7 +174,12 @@ def test_title_page_reads_like_the_seed(demo_pdf: DemoPdf) -> None:
 def test_body_has_every_heading_speaker_line_and_bullet_in_order(demo_pdf: DemoPdf) -> None:
     _front, body = _split_front(seed_blocks())
     toc_page = next(i for i, page in enumerate(demo_pdf.pages) if "Table des matières" in page)
-    assert_in_order(body, "\n".join(demo_pdf.pages[toc_page + 1 :]))
+    text = "\n".join(demo_pdf.pages[toc_page + 1 :])
+    assert_in_order(body, text)
+    # Each section heading exactly as the document words it: nothing added at its end.
+    for heading, label in zip(body, body[1:], strict=False):
+        if heading.kind == "heading" and label.text == "Intervenant(s) :":
+            assert squeeze(heading.text + label.text) in squeeze(text), heading.text
 
 
 def test_items_without_summary_get_no_section(demo_pdf: DemoPdf) -> None:

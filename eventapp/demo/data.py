@@ -27,8 +27,9 @@ ROOMS = [("Auditorium", 150), ("Salle A", 30), ("Salle B", 30), ("Salle C", 30),
 THEMES = [
     (
         1,
+        # As the document heads its section (its introduction's list adds a "?").
         "Comment gérer le secret professionnel (partagé), le respect de la vie privée "
-        "et l'obligation de notification ?",
+        "et l'obligation de notification",
         "",
     ),
     (2, "Comment travailler de manière ouverte, proactive et non stigmatisante ?", ""),
@@ -82,7 +83,10 @@ SPEAKERS = {
 }
 
 # The compte-rendu's speaker lines where the document names people differently from
-# "Name, role, organisation", or several people on one line.
+# "Name, role, organisation", or several people on one line, or ends the line with its own
+# punctuation.
+_VAN_GEERTSOM = "Julien Van Geertsom, président du SPP Intégration sociale,"
+_VANDERPUTTEN = "Katja Vanderputten, CPAS de Bruxelles :"
 _GEMBLOUX = "Lara De Jacquier, Coordinatrice-Directrice du Secteur Social du CPAS de Gembloux"
 _VIELSALM = (
     "Isabelle Colson, directrice générale, Marilène Pacquet, Coordinatrice de plateforme, "
@@ -106,7 +110,7 @@ WORKSHOP_SPEAKERS = {
         ("Marilène Pacquet", _VIELSALM),
     ],
     3: [
-        ("Katja Vanderputten", ""),
+        ("Katja Vanderputten", _VANDERPUTTEN),
         ("Sylvia Lis", _GAND),
         ("Hilde Genetello", _GAND),
     ],
@@ -151,7 +155,7 @@ ITEMS = [
             "Mot d'explication du président du SPP Intégration sociale "
             "et de la secrétaire d'État Elke Sleurs."
         ),
-        "speakers": [("Julien Van Geertsom", ""), ("Elke Sleurs", "")],
+        "speakers": [("Julien Van Geertsom", _VAN_GEERTSOM), ("Elke Sleurs", "")],
         "summary": "1-introduction",
     },
     {
