@@ -21,9 +21,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d eventapp/translations 2>&1 | grep -v '^compiling' || true
 
+# Links in mails and calendars follow PORT unless EVENTAPP_BASE_URL says otherwise.
+run serve: export EVENTAPP_BASE_URL := $(or $(EVENTAPP_BASE_URL),http://127.0.0.1:$(PORT))
+
+# The development server delivers a mail in the request that queues it; the watcher beside
+# it delivers what falls due later (calendar updates gathered for a few minutes, retries).
 run: $(VENV)/.installed translations
 	$(BIN)/eventapp db upgrade
 	$(BIN)/eventapp demo
+	$(BIN)/eventapp mail send --watch --interval 5 --parent $$$$ & \
+	trap 'kill $$! 2>/dev/null' EXIT; \
 	$(BIN)/eventapp run --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed translations

@@ -39,7 +39,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp.calendar.notify import NothingToSend
@@ -367,6 +367,18 @@ def deliver_due(now: datetime | None = None, limit: int | None = None) -> Delive
     return _deliver_rows(row_ids, now)
 
 
+def not_due_yet(now: datetime | None = None) -> tuple[int, datetime | None]:
+    """How many queued mails wait for a later time, and the first of those times."""
+    now = now or utcnow()
+    count, first = db.session.execute(
+        select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at > now
+        )
+    ).one()
+    db.session.commit()
+    return count, first
+
+
 def deliver_new() -> DeliveryReport:
     """Delivers the messages this session queued and committed, right after the request;
     with ``MAIL_DELIVERY = "worker"`` leaves them to ``eventapp mail send --watch``.
@@ -463,6 +475,13 @@ def send_command(watch: bool, interval: float, parent: int | None) -> None:
         return
     report = deliver_due()
     click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+    later, first = not_due_yet()
+    if later and first is not None:
+        click.echo(
+            f"{later} more wait(s) for their time (calendar updates gathered for a few "
+            f"minutes, or retries after a refusal), the first at {first:%Y-%m-%d %H:%M} UTC; "
+            "`eventapp mail send --watch` delivers them when due."
+        )
     if report.failed:
         raise click.ClickException(
             f"{report.failed} mail(s) could not be delivered ({report.errors[0]}); "

@@ -154,6 +154,8 @@ def test_a_refusing_server_keeps_the_registration_and_the_mail_queued(
     runner = app.test_cli_runner()
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "0 mail(s) delivered, 0 still queued." in result.output
+    assert "1 more wait(s) for their time" in result.output
+    assert f"the first at {row.next_attempt_at:%Y-%m-%d %H:%M} UTC" in result.output
 
     # later, still refused: one line of error, non-zero exit, still queued, longer back-off
     with time_machine.travel(utcnow() + timedelta(minutes=2), tick=False):
