@@ -322,3 +322,55 @@ def test_the_overview_link_and_flash_after_publishing(app, client, event_id, smt
     page = client.get(response.headers["Location"])
     assert "Compte-rendu publié." in unescape(visible_text(page.text))
     assert smtp.messages == []  # nobody registered, nobody mailed
+
+
+def test_the_cover_and_chapter_read_the_events_own_words(app, client, event_id, tmp_path) -> None:
+    """Not every event is a "journée réseau": by default the cover says "Compte-rendu" and
+    the chapter carries the event's title; the organisers may word both."""
+    login(client, "alice@example.org")
+    base = f"/admin/events/{event_id}/proceedings"
+    with app.app_context():
+        title = db.session.get(Event, event_id).title
+    text = pdf_text(client.get(f"{base}/preview.pdf").data, tmp_path)
+    assert "journée réseau" not in text.lower()
+    cover, toc = text.split("\f")[0], text.split("\f")[1]
+    assert "Compte-rendu" in cover
+    assert re.search(rf"1\s+{re.escape(title)}", toc)
+
+    page = client.get(f"{base}/edit")
+    form = {"csrf_token": csrf_token(page.text)}
+    answer = client.post(
+        f"{base}/titles",
+        data=form | {"titles-cover_line": "Actes du forum", "titles-chapter": "Forum 2030"},
+    )
+    assert answer.status_code == 303
+    assert "Enregistré : Page de titre." in visible_text(client.get(f"{base}/edit").text)
+    text = pdf_text(client.get(f"{base}/preview.pdf").data, tmp_path)
+    cover, toc = text.split("\f")[0], text.split("\f")[1]
+    assert "Actes du forum" in cover and "Compte-rendu" not in cover
+    assert re.search(r"1\s+Forum 2030", toc)
+
+
+@pytest.mark.parametrize(
+    ("cover_line", "message"),
+    [
+        ("Actes\r\ndu forum", "Une seule ligne, sans caractère de contrôle."),
+        ("x" * 201, "200"),
+    ],
+)
+def test_cover_words_that_do_not_fit_are_refused(
+    app, client, event_id, cover_line, message
+) -> None:
+    login(client, "alice@example.org")
+    base = f"/admin/events/{event_id}/proceedings"
+    token = csrf_token(client.get(f"{base}/edit").text)
+    answer = client.post(
+        f"{base}/titles",
+        data={"csrf_token": token, "titles-cover_line": cover_line, "titles-chapter": "Forum"},
+    )
+    assert answer.status_code == 400
+    assert message in visible_text(answer.text)
+    assert client.post(f"{base}/titles", data={"titles-chapter": "Forum"}).status_code == 400
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert (event.proceedings_cover_line, event.proceedings_chapter) == ("", "")

@@ -3,6 +3,7 @@
 URL surface (on the admin blueprint; every page needs an account managing the event):
   GET  /admin/events/<id>/proceedings/edit           the parts, each with its Markdown
   POST /admin/events/<id>/proceedings/parts/<part>   save, or preview without saving
+  POST /admin/events/<id>/proceedings/titles         the cover line and the chapter heading
   POST /admin/events/<id>/proceedings/render         live preview (JSON; the page's JS)
   GET  /admin/events/<id>/proceedings/preview.pdf    the whole PDF, even unpublished
   GET  /admin/events/<id>/certificates.pdf           every checked-in person, one per page
@@ -16,11 +17,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp
 
 from eventapp.admin import bp
 from eventapp.admin.views import get_event
+from eventapp.extensions import db
 from eventapp.markdown import render_markdown
 from eventapp.models import Event
 from eventapp.proceedings import proceedings_file
@@ -50,6 +52,37 @@ class PartForm(FlaskForm):
     opened_with = HiddenField()
 
 
+ONE_LINE = Regexp(
+    r"^[^\x00-\x1f\x7f]*$", message=_l("Une seule ligne, sans caractère de contrôle.")
+)
+
+
+class TitlesForm(FlaskForm):
+    """The compte-rendu's own words for its cover and its chapter (left empty: the
+    defaults shown as placeholders)."""
+
+    cover_line = StringField(
+        _l("Ligne de la page de titre"),
+        description=_l(
+            "Sous le titre, avant la date ; par exemple « Compte-rendu de la journée réseau »."
+        ),
+        validators=[Optional(), Length(max=200), ONE_LINE],
+    )
+    chapter = StringField(
+        _l("Titre du chapitre"),
+        description=_l("Le chapitre qui réunit les sections ; par exemple « Journée réseau »."),
+        validators=[Optional(), Length(max=200), ONE_LINE],
+    )
+
+
+def _titles_form(event: Event, formdata=None) -> TitlesForm:
+    form = TitlesForm(formdata=formdata, prefix="titles")
+    if formdata is None:
+        form.cover_line.data = event.proceedings_cover_line
+        form.chapter.data = event.proceedings_chapter
+    return form
+
+
 def _form(part: Part, formdata=None) -> PartForm:
     form = PartForm(formdata=formdata, prefix=part.key)
     if formdata is None:
@@ -58,8 +91,14 @@ def _form(part: Part, formdata=None) -> PartForm:
     return form
 
 
-def _page(event: Event, active: dict | None = None, status: int = 200):
-    """The authoring page; ``active`` is the part being previewed or corrected."""
+def _page(
+    event: Event,
+    active: dict | None = None,
+    status: int = 200,
+    titles: TitlesForm | None = None,
+):
+    """The authoring page; ``active`` is the part being previewed or corrected, ``titles``
+    the titles' form when it is being corrected."""
     rows = []
     for part in parts(event):
         if active and active["part"].key == part.key:
@@ -71,6 +110,7 @@ def _page(event: Event, active: dict | None = None, status: int = 200):
             "admin/proceedings.html",
             event=event,
             rows=rows,
+            titles=titles or _titles_form(event),
             checked_in=len(checked_in_registrations(event)),
         ),
         status,
@@ -112,6 +152,25 @@ def proceedings_part(event_id: int, key: str):
     else:
         flash(_("Aucun changement : %(title)s.", title=part.title), "info")
     return redirect(url_for("admin.proceedings", event_id=event.id) + f"#part-{part.key}", 303)
+
+
+@bp.post("/events/<int:event_id>/proceedings/titles")
+def proceedings_titles(event_id: int):
+    event = get_event(event_id)
+    form = _titles_form(event, formdata=request.form)
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return _page(event, titles=form, status=400)
+    cover_line = (form.cover_line.data or "").strip()
+    chapter = (form.chapter.data or "").strip()
+    if (cover_line, chapter) == (event.proceedings_cover_line, event.proceedings_chapter):
+        flash(_("Aucun changement : %(title)s.", title=_("Page de titre")), "info")
+    else:
+        event.proceedings_cover_line, event.proceedings_chapter = cover_line, chapter
+        db.session.commit()
+        flash(_("Enregistré : %(title)s.", title=_("Page de titre")), "ok")
+    return redirect(url_for("admin.proceedings", event_id=event.id) + "#titles", 303)
 
 
 @bp.post("/events/<int:event_id>/proceedings/render")

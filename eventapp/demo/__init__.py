@@ -75,6 +75,8 @@ def load_demo() -> tuple[Event, bool]:
         registration_closes_at=_at("00:00") - timedelta(days=2),
         status=EventStatus.PUBLISHED,
         proceedings_published=True,
+        proceedings_cover_line=EVENT["proceedings_cover_line"],
+        proceedings_chapter=EVENT["proceedings_chapter"],
         language="fr",
     )
     rooms = {

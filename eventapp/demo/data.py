@@ -20,6 +20,8 @@ EVENT = {
     "venue_address": "Boulevard du Roi Albert II 30, 1000 Bruxelles",
     "contact_email": "journee-reseau@example.org",
     "capacity": 120,
+    "proceedings_cover_line": "Compte-rendu de la journée réseau",
+    "proceedings_chapter": "Journée réseau",
 }
 
 ROOMS = [("Auditorium", 150), ("Salle A", 30), ("Salle B", 30), ("Salle C", 30), ("Salle D", 30)]

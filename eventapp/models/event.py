@@ -65,6 +65,11 @@ class Event(db.Model):
         _enum(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
     proceedings_published: Mapped[bool] = mapped_column(default=False)
+    # The compte-rendu's own words: the line under the title on its cover ("Compte-rendu de
+    # la journée réseau") and its chapter's heading ("Journée réseau"); empty, they read
+    # "Compte-rendu" and the event's title.
+    proceedings_cover_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    proceedings_chapter: Mapped[str] = mapped_column(String(200), default="", server_default="")
     registration_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     language: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

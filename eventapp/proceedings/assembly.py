@@ -142,6 +142,8 @@ def proceedings_html(event: Event) -> str:
             introduction=document_markdown(event.introduction_md, top_level=3),
             closing=document_markdown(event.closing_md, top_level=4),
             dates=event_dates(event),
+            cover_line=event.proceedings_cover_line.strip() or _("Compte-rendu"),
+            chapter=event.proceedings_chapter.strip() or event.title,
             changed=last_change(event).strftime("%Y-%m-%dT%H:%M:%SZ"),
             doc_title=_("Compte-rendu : %(title)s", title=event.title),
         )
