@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-"$BIN/pybabel" extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+"$BIN/pybabel" extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_pgettext:1c,2 --no-location \
   --sort-output -o eventapp/translations/messages.pot .
 for lang in nl en; do
   if [ -f "eventapp/translations/$lang/LC_MESSAGES/messages.po" ]; then

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from helpers import csrf_token, visible_text
@@ -48,6 +52,28 @@ def test_organiser_create_from_stdin_and_its_refusals(app, ctx) -> None:
     )
     assert bad.exit_code != 0 and "invalide" in bad.output
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+
+
+def test_a_password_that_is_not_utf8_is_refused_in_one_line(tmp_path) -> None:
+    """The real command, reading bytes that are not UTF-8 from its standard input."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EVENTAPP_")}
+    env |= {
+        "EVENTAPP_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "EVENTAPP_SECRET_KEY": "x" * 32,
+        "LC_ALL": "C.UTF-8",
+    }
+    command = [str(Path(sys.executable).parent / "eventapp")]
+    subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
+    answer = subprocess.run(
+        [*command, "organiser", "create", "b@example.org", "--password-stdin"],
+        input=b"\xff\xfe un mot de passe assez long\n",
+        env=env,
+        capture_output=True,
+    )
+    assert answer.returncode != 0
+    error = answer.stderr.decode()
+    assert "Le mot de passe n'est pas du texte UTF-8 valide." in error
+    assert "Traceback" not in error and len(error.strip().splitlines()) == 1
 
 
 def test_login_form_has_the_contract_fields(client) -> None:

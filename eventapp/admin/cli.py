@@ -33,6 +33,10 @@ def create_command(email: str, is_admin: bool, password_stdin: bool) -> None:
             confirmation_prompt=again,
         )
     try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 text, kept as surrogates by Python
+        raise click.ClickException(_("Le mot de passe n'est pas du texte UTF-8 valide.")) from None
+    try:
         user = create_organiser(email, password, is_admin=is_admin)
     except AccountError as error:
         raise click.ClickException(str(error)) from None

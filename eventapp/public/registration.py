@@ -25,7 +25,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -99,7 +99,8 @@ def _name_field(label, missing) -> StringField:
 
 class ParticipantForm(FlaskForm):
     first_name = _name_field(_l("Prénom"), _l("Indiquez votre prénom."))
-    last_name = _name_field(_l("Nom"), _l("Indiquez votre nom."))
+    # "Nom" alone reads "Name" in English: the context asks for the family name.
+    last_name = _name_field(lazy_pgettext("nom de famille", "Nom"), _l("Indiquez votre nom."))
     email = EmailField(
         _l("Adresse e-mail"),
         filters=[_strip],
@@ -112,12 +113,12 @@ class ParticipantForm(FlaskForm):
     organisation = StringField(
         _l("Organisation"),
         filters=[_strip],
-        validators=[Length(max=200, message=_l("200 caractères au plus."))],
+        validators=[Length(max=200, message=_l("200 caractères au plus.")), _plain_text],
     )
     job_title = StringField(
         _l("Fonction"),
         filters=[_strip],
-        validators=[Length(max=200, message=_l("200 caractères au plus."))],
+        validators=[Length(max=200, message=_l("200 caractères au plus.")), _plain_text],
     )
     consent = BooleanField(
         _l(

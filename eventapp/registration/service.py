@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,7 +51,10 @@ def new_token() -> str:
 
 
 def email_key(email: str) -> str:
-    return email.strip().casefold()
+    """The address as compared: one person whatever the case, the Unicode form (é typed as
+    one character or as e and an accent) or full-width letters."""
+    folded = unicodedata.normalize("NFKC", email.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)[:254]
 
 
 @dataclass
