@@ -100,7 +100,7 @@ def test_confirmation_reaches_a_real_smtp_server_right_after_the_request(
     app, client, event, smtp
 ) -> None:
     picks = [event["rounds"][0][0], event["rounds"][1][1]]
-    data = person(first_name="Zoé", organisation="<i>ASBL</i> Soleil")
+    data = person(first_name="Zoé", organisation="ASBL \"Soleil\" & Lune")
     response = post_registration(client, event["slug"], picks, data)
     token = token_of(response.headers["Location"])
     assert len(smtp.messages) == 1, "delivered within the request, no command needed"
@@ -117,7 +117,7 @@ def test_confirmation_reaches_a_real_smtp_server_right_after_the_request(
     assert link in parts["text/plain"] and f'href="{link}"' in parts["text/html"]
     assert "Bonjour Zoé," in parts["text/plain"]
     assert "Atelier 1, tour 1" in parts["text/plain"] and "Atelier 2, tour 2" in parts["text/html"]
-    assert "&lt;i&gt;ASBL&lt;/i&gt; Soleil" in parts["text/html"]
+    assert "ASBL &#34;Soleil&#34; &amp; Lune" in parts["text/html"]
     assert "<i>" not in parts["text/html"]
     [row] = outbox(app)
     assert row.status == "sent" and row.attempts == 1 and row.last_error == ""
