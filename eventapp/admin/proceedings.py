@@ -15,11 +15,11 @@ from io import BytesIO
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from eventapp.admin import bp
+from eventapp.admin.forms import AdminForm
 from eventapp.admin.views import get_event
 from eventapp.markdown import render_markdown
 from eventapp.models import Event
@@ -38,7 +38,7 @@ from eventapp.proceedings.certificates import certificates_pdf, checked_in_regis
 TOO_LONG = _l("Texte trop long : %(count)s caractères au plus.", count=f"{MAX_TEXT_LENGTH:,}")
 
 
-class PartForm(FlaskForm):
+class PartForm(AdminForm):
     text = TextAreaField(
         _l("Texte (Markdown)"),
         description=_l(

@@ -21,14 +21,13 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from eventapp import mail
 from eventapp.admin import bp
 from eventapp.admin.dashboard import fill_chart, mail_counts, registrations_by_day, timeline
-from eventapp.admin.forms import REQUIRED, ActionForm, SwitchForm
+from eventapp.admin.forms import REQUIRED, ActionForm, AdminForm, SwitchForm
 from eventapp.admin.mailing import audiences, recipients, send_message
 from eventapp.admin.registrations import (
     CheckInRefused,
@@ -349,7 +348,7 @@ def dashboard(event_id: int):
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
-class MailingForm(FlaskForm):
+class MailingForm(AdminForm):
     audience = SelectField(_l("Destinataires"))
     subject = StringField(
         _l("Objet"),
