@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from eventapp.admin.forms import in_year_window
 from eventapp.extensions import db
+from eventapp.limits import in_year_window
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
 from eventapp.models.types import utcnow
 

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.admin.conflicts import Conflict, programme_conflicts
-from eventapp.admin.forms import in_year_window
 from eventapp.extensions import db
+from eventapp.limits import in_year_window
 from eventapp.models import (
     Event,
     EventStatus,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 
 from eventapp.admin.accounts import MIN_PASSWORD_LENGTH
+from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.models import ItemKind
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 
@@ -41,12 +42,6 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REQUIRED = _l("Ce champ est obligatoire.")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-#: Seats of an event, a room or a workshop: far above any network day or conference, far
-#: below what a database integer holds (2**31 - 1 on PostgreSQL). The API uses the same.
-MAX_CAPACITY = 100_000
-#: Years an event or a programme item may fall in (the API's window as well): no odd
-#: historical offsets, and no date that overflows when turned into UTC or shifted by a day.
-FIRST_YEAR, LAST_YEAR = 1970, 2200
 #: Control characters (C0, DEL, C1): none at all in a one-line field…
 SINGLE_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: … and only tab, carriage return and line feed in a multi-line one (PostgreSQL refuses
@@ -58,10 +53,6 @@ MARKDOWN_TOO_LONG = _l(
     "Texte trop long : %(count)s caractères au plus.", count=f"{MAX_TEXT_LENGTH:,}"
 )
 YEAR_RANGE = _l("Une date entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
-
-
-def in_year_window(value: date | datetime) -> bool:
-    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
 def _single_line(form, field) -> None:

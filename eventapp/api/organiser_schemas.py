@@ -6,16 +6,9 @@ from zoneinfo import available_timezones
 
 import marshmallow as ma
 
-from eventapp.admin.forms import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    MAX_CAPACITY,
-    MULTI_LINE_FORBIDDEN,
-    SINGLE_LINE_FORBIDDEN,
-    SLUG_PATTERN,
-    in_year_window,
-)
+from eventapp.admin.forms import MULTI_LINE_FORBIDDEN, SINGLE_LINE_FORBIDDEN, SLUG_PATTERN
 from eventapp.api.schemas import EventSchema, ItemSchema
+from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 
 STRICT_INT = {"strict": True}
