@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from email import message_from_bytes
@@ -100,7 +101,8 @@ def test_mail_one_workshop_after_a_preview(app, client, accounts) -> None:
     assert stale.status_code == 200 and len(outbox(app)) == before
     assert "Le nombre de destinataires a changé" in visible_text(stale.text)
 
-    sent = post(client, url, {**data, "step": "send", "expected": "2"})
+    key = re.search(r'name="submission" value="([^"]+)"', stale.text).group(1)
+    sent = post(client, url, {**data, "step": "send", "expected": "2", "submission": key})
     assert sent.status_code == 303
     messages = outbox(app, "message")
     assert sorted(m.recipient for m in messages) == [

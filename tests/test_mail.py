@@ -100,7 +100,7 @@ def test_confirmation_reaches_a_real_smtp_server_right_after_the_request(
     app, client, event, smtp
 ) -> None:
     picks = [event["rounds"][0][0], event["rounds"][1][1]]
-    data = person(first_name="Zoé", organisation="ASBL \"Soleil\" & Lune")
+    data = person(first_name="Zoé", organisation='ASBL "Soleil" & Lune')
     response = post_registration(client, event["slug"], picks, data)
     token = token_of(response.headers["Location"])
     assert len(smtp.messages) == 1, "delivered within the request, no command needed"

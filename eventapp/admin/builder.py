@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
+from eventapp.limits import in_year_window
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
 from eventapp.models.types import utcnow
 
@@ -25,6 +26,8 @@ class InUse(ValueError):
 # --- speakers -------------------------------------------------------------------------
 
 _ID_SUFFIX = re.compile(r"\s*#(\d+)\s*$")
+MAX_ID = 2**31 - 1  # an integer column's range on every database
+SPEAKER_NAME_MAX = 200  # Speaker.name's length
 
 
 def resolve_speakers(text: str) -> tuple[list[Speaker | str], list[str]]:
@@ -42,7 +45,8 @@ def resolve_speakers(text: str) -> tuple[list[Speaker | str], list[str]]:
             continue
         match = _ID_SUFFIX.search(line)
         if match:
-            speaker = db.session.get(Speaker, int(match.group(1)))
+            number = int(match.group(1))
+            speaker = db.session.get(Speaker, number) if number <= MAX_ID else None
             if speaker is None:
                 problems.append(_("Aucun intervenant n°%(id)s.", id=match.group(1)))
                 continue
@@ -62,12 +66,21 @@ def resolve_speakers(text: str) -> tuple[list[Speaker | str], list[str]]:
                 )
                 continue
             speaker = same[0] if same else None
+            if speaker is None and len(line) > SPEAKER_NAME_MAX:
+                problems.append(
+                    _(
+                        "Nom trop long (%(max)s caractères au plus) : « %(name)s… ».",
+                        max=SPEAKER_NAME_MAX,
+                        name=line[:40],
+                    )
+                )
+                continue
         key = speaker.id if speaker is not None else line.lower()
         if key in seen:
             problems.append(_("« %(name)s » figure deux fois.", name=line))
             continue
         seen.add(key)
-        found.append(speaker if speaker is not None else line[:200])
+        found.append(speaker if speaker is not None else line)
     return found, problems
 
 
@@ -226,14 +239,24 @@ def _floor(moment: datetime, minutes: int) -> datetime:
     return moment.replace(minute=moment.minute - moment.minute % minutes, second=0, microsecond=0)
 
 
+def _in_window(item: ProgrammeItem) -> bool:
+    return in_year_window(item.starts_at) and in_year_window(item.ends_at)
+
+
 def day_grids(event: Event) -> list[DayGrid]:
-    """The programme laid out per local day, rooms × time, for the builder page."""
-    items = [item for item in event.items if not item.cancelled_at]
+    """The programme laid out per local day, rooms × time, for the builder page.
+
+    Only what falls within FIRST_YEAR..LAST_YEAR is laid out (an older import may have
+    stored year 9999, where a day more overflows); such items stay in the page's list,
+    where they can be moved or deleted."""
+    items = [item for item in event.items if not item.cancelled_at and _in_window(item)]
     days: dict[date, list[ProgrammeItem]] = {}
     for item in items:
         days.setdefault(event.local(item.starts_at).date(), []).append(item)
-    first = event.local(event.starts_at).date()
-    last = event.local(event.ends_at).date()
+    first, last = date.max, date.min  # no event days when the event's own dates are odd
+    if in_year_window(event.starts_at) and in_year_window(event.ends_at):
+        first = event.local(event.starts_at).date()
+        last = event.local(event.ends_at).date()
     day = first
     while day <= last and len(days) < 31:
         days.setdefault(day, [])

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from eventapp.admin.conflicts import Conflict, programme_conflicts
 from eventapp.extensions import db
+from eventapp.limits import in_year_window
 from eventapp.models import (
     Event,
     EventStatus,
@@ -96,17 +97,35 @@ def set_proceedings_published(event: Event, published: bool) -> None:
     db.session.commit()
 
 
+class OutsideYears(ValueError):
+    """A date that would fall outside the years events may take place in."""
+
+
 def _shift(instant: datetime, event: Event, days: int) -> datetime:
-    """The same wall-clock time ``days`` later where the event takes place (DST-safe)."""
-    local = event.local(instant)
-    moved = datetime.combine(local.date() + timedelta(days=days), local.time(), event.tz)
+    """The same wall-clock time ``days`` later where the event takes place (DST-safe);
+    OutsideYears when that falls outside FIRST_YEAR..LAST_YEAR."""
+    try:
+        local = event.local(instant)
+        moved = datetime.combine(local.date() + timedelta(days=days), local.time(), event.tz)
+    except OverflowError as overflow:
+        raise OutsideYears(str(overflow)) from None
+    if not in_year_window(moved):
+        raise OutsideYears(moved.isoformat())
     return moved
 
 
 def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Event:
     """A draft copy of the event on a new date: rooms, themes and programme shifted by whole
-    days at the same local times; no registrations, no summaries, no publication."""
+    days at the same local times; no registrations, no summaries, no publication.
+
+    Raises OutsideYears, storing nothing, when the event or one of its items would fall
+    outside the years events may take place in."""
     days = (new_start - event.local(event.starts_at).date()).days
+    for instant in [event.starts_at, event.ends_at] + [
+        moment for item in event.items if not item.cancelled_at
+        for moment in (item.starts_at, item.ends_at)
+    ]:  # fmt: skip
+        _shift(instant, event, days)
     copy = Event(
         slug=slug,
         title=event.title,

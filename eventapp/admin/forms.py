@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +13,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -31,20 +34,101 @@ from wtforms.validators import (
 )
 
 from eventapp.admin.accounts import MIN_PASSWORD_LENGTH
+from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.models import ItemKind
+from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REQUIRED = _l("Ce champ est obligatoire.")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
+#: Control characters (C0, DEL, C1): none at all in a one-line field…
+SINGLE_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: … and only tab, carriage return and line feed in a multi-line one (PostgreSQL refuses
+#: NUL in text; XML and iCalendar forbid the others).
+MULTI_LINE_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-class LoginForm(FlaskForm):
+CAPACITY_TOO_LARGE = _l("%(max)s au plus.", max="100 000")
+MARKDOWN_TOO_LONG = _l(
+    "Texte trop long : %(count)s caractères au plus.", count=f"{MAX_TEXT_LENGTH:,}"
+)
+YEAR_RANGE = _l("Une date entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+
+
+def _single_line(form, field) -> None:
+    if isinstance(field.data, str) and SINGLE_LINE_FORBIDDEN.search(field.data):
+        raise ValidationError(_l("Une seule ligne, sans caractère de contrôle."))
+
+
+def _multi_line(form, field) -> None:
+    if isinstance(field.data, str) and MULTI_LINE_FORBIDDEN.search(field.data):
+        raise ValidationError(
+            _l(
+                "Caractère de contrôle refusé (seuls la tabulation et les retours à la ligne "
+                "sont admis)."
+            )
+        )
+
+
+def _year_window(form, field) -> None:
+    if isinstance(field.data, date) and not in_year_window(field.data):
+        raise ValidationError(YEAR_RANGE)
+
+
+def _checks_for(field: Field) -> list:
+    """What every field of a kind must pass, whichever form it is in."""
+    if isinstance(field, (PasswordField, HiddenField)):
+        return []  # a password is hashed; hidden fields are checked by their own views
+    if isinstance(field, TextAreaField):
+        return [_multi_line]
+    if isinstance(field, StringField):
+        return [_single_line]
+    if isinstance(field, (DateTimeLocalField, DateField)):
+        return [_year_window]
+    return []
+
+
+class AdminMeta:
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        checks = _checks_for(field)
+        if checks:
+            field.validators = [*field.validators, *checks]
+        return field
+
+
+class AdminForm(FlaskForm):
+    """Every organiser form: one-line text fields hold no control character, multi-line
+    ones only tab and line breaks, dates fall between FIRST_YEAR and LAST_YEAR."""
+
+    class Meta(AdminMeta):
+        pass
+
+
+def capacity_field(label) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=1, message=_l("Au moins 1.")),
+            NumberRange(max=MAX_CAPACITY, message=CAPACITY_TOO_LARGE),
+        ],
+    )
+
+
+def markdown_field(label) -> TextAreaField:
+    return TextAreaField(
+        label, validators=[Optional(), Length(max=MAX_TEXT_LENGTH, message=MARKDOWN_TOO_LONG)]
+    )
+
+
+class LoginForm(AdminForm):
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED)])
     next = HiddenField()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(AdminForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[DataRequired(REQUIRED), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
@@ -66,18 +150,18 @@ class AccountForm(FlaskForm):
     is_admin = BooleanField(_l("Administrateur (gère tous les comptes et événements)"))
 
 
-class ManagerForm(FlaskForm):
+class ManagerForm(AdminForm):
     email = EmailField(
         _l("Adresse e-mail de l'organisateur"),
         validators=[DataRequired(REQUIRED), Email(_l("Adresse e-mail invalide."))],
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AdminForm):
     """A button that changes something: only its CSRF token."""
 
 
-class EventForm(FlaskForm):
+class EventForm(AdminForm):
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=200)])
     slug = StringField(
         _l("Adresse (slug)"),
@@ -106,12 +190,9 @@ class EventForm(FlaskForm):
         _l("E-mail de contact"),
         validators=[Optional(), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
     )
-    capacity = IntegerField(
-        _l("Places (tout l'événement)"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Au moins 1."))],
-    )
-    introduction_md = TextAreaField(_l("Présentation (Markdown)"), validators=[Optional()])
-    closing_md = TextAreaField(_l("Conclusion (Markdown)"), validators=[Optional()])
+    capacity = capacity_field(_l("Places (tout l'événement)"))
+    introduction_md = markdown_field(_l("Présentation (Markdown)"))
+    closing_md = markdown_field(_l("Conclusion (Markdown)"))
     confirm_time_change = BooleanField(_l("Je confirme le changement d'horaire"))
 
     def validate_timezone(self, field) -> None:
@@ -123,7 +204,7 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("La fin doit suivre le début."))
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(AdminForm):
     starts_on = DateField(_l("Nouvelle date"), validators=[DataRequired(_l("Date requise."))])
     slug = StringField(
         _l("Adresse (slug) de la copie"),
@@ -135,26 +216,24 @@ class DuplicateForm(FlaskForm):
     )
 
 
-class RoomForm(FlaskForm):
+class RoomForm(AdminForm):
     name = StringField(_l("Nom de la salle"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    capacity = IntegerField(
-        _l("Capacité"), validators=[Optional(), NumberRange(min=1, message=_l("Au moins 1."))]
-    )
+    capacity = capacity_field(_l("Capacité"))
     position = IntegerField(
         _l("Ordre"), default=0, validators=[Optional(), NumberRange(min=0, max=999)]
     )
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(AdminForm):
     number = IntegerField(
         _l("Numéro"),
         validators=[DataRequired(REQUIRED), NumberRange(min=1, max=999, message=_l("1 à 999."))],
     )
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=300)])
-    description_md = TextAreaField(_l("Description (Markdown)"), validators=[Optional()])
+    description_md = markdown_field(_l("Description (Markdown)"))
 
 
-class SpeakerForm(FlaskForm):
+class SpeakerForm(AdminForm):
     name = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=200)])
     role = StringField(_l("Fonction"), validators=[Optional(), Length(max=300)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
@@ -167,7 +246,7 @@ KIND_LABELS = {
 }
 
 
-class ItemForm(FlaskForm):
+class ItemForm(AdminForm):
     kind = SelectField(
         _l("Type"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
     )
@@ -187,11 +266,9 @@ class ItemForm(FlaskForm):
             "désigne un intervenant précis."
         ),
     )
-    capacity = IntegerField(
-        _l("Places"), validators=[Optional(), NumberRange(min=1, message=_l("Au moins 1."))]
-    )
-    description_md = TextAreaField(_l("Description (Markdown)"), validators=[Optional()])
-    summary_md = TextAreaField(_l("Compte-rendu (Markdown)"), validators=[Optional()])
+    capacity = capacity_field(_l("Places"))
+    description_md = markdown_field(_l("Description (Markdown)"))
+    summary_md = markdown_field(_l("Compte-rendu (Markdown)"))
     confirm_time_change = BooleanField(_l("Je confirme le changement d'horaire"))
 
     def validate_ends_at(self, field) -> None:
@@ -199,7 +276,7 @@ class ItemForm(FlaskForm):
             raise ValidationError(_l("La fin doit suivre le début."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AdminForm):
     room_id = SelectField(_l("Salle"), coerce=int, default=0)
     starts_at = DateTimeLocalField(
         _l("Nouveau début"),
@@ -209,5 +286,5 @@ class MoveForm(FlaskForm):
     confirm_time_change = BooleanField(_l("Je confirme le changement d'horaire"))
 
 
-class SwitchForm(FlaskForm):
+class SwitchForm(AdminForm):
     value = HiddenField(validators=[DataRequired(), Regexp(r"^(on|off)$")])

@@ -3,11 +3,16 @@ queued in the outbox as one "message" per person (eventapp.mail)."""
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eventapp import mail
 from eventapp.extensions import db
-from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.models import Event, Registration, RegistrationStatus, SentMailing
 from eventapp.programme import choice_blocks
 from eventapp.registration.export import event_registrations
 from eventapp.request_input import parse_id
@@ -49,12 +54,53 @@ def recipients(event: Event, audience: str) -> list[Registration]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
-def send_message(event: Event, audience: str, subject: str, body_md: str) -> int:
-    """Queues the message for everyone in the audience (committed); returns how many.
+def new_submission_key() -> str:
+    """The one-time key of a preview: sending it twice queues the message once."""
+    return secrets.token_urlsafe(24)
+
+
+def is_submission_key(key: str) -> bool:
+    return re.fullmatch(r"[A-Za-z0-9_-]{32}", key) is not None
+
+
+def already_sent(key: str) -> bool:
+    return (
+        db.session.scalar(select(SentMailing.id).where(SentMailing.submission_key == key))
+        is not None
+    )
+
+
+def send_message(
+    event: Event, audience: str, subject: str, body_md: str, *, key: str
+) -> int | None:
+    """Queues the message for everyone in the audience (committed); returns how many, or
+    None when a message was already sent with this one-time ``key`` (nothing is queued).
     The Markdown body becomes the plain-text part as written and, sanitised, the HTML part."""
+    if already_sent(key):
+        return None
     people = recipients(event, audience)
+    # The key first: a second request with it waits for this one, then fails on its
+    # uniqueness, before queuing anything.
+    db.session.add(
+        SentMailing(
+            event_id=event.id,
+            submission_key=key,
+            audience=audience,
+            subject=subject,
+            recipients=len(people),
+        )
+    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return None
     extra = {"subject": subject, "body_md": body_md}
     for registration in people:
         mail.enqueue("message", registration, extra)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
     return len(people)

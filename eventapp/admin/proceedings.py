@@ -16,11 +16,11 @@ from io import BytesIO
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, Regexp
+from wtforms.validators import Length, Optional
 
 from eventapp.admin import bp
+from eventapp.admin.forms import AdminForm
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
 from eventapp.markdown import render_markdown
@@ -40,7 +40,7 @@ from eventapp.proceedings.certificates import certificates_pdf, checked_in_regis
 TOO_LONG = _l("Texte trop long : %(count)s caractères au plus.", count=f"{MAX_TEXT_LENGTH:,}")
 
 
-class PartForm(FlaskForm):
+class PartForm(AdminForm):
     text = TextAreaField(
         _l("Texte (Markdown)"),
         description=_l(
@@ -52,12 +52,7 @@ class PartForm(FlaskForm):
     opened_with = HiddenField()
 
 
-ONE_LINE = Regexp(
-    r"^[^\x00-\x1f\x7f]*$", message=_l("Une seule ligne, sans caractère de contrôle.")
-)
-
-
-class TitlesForm(FlaskForm):
+class TitlesForm(AdminForm):
     """The compte-rendu's own words for its cover and its chapter (left empty: the
     defaults shown as placeholders)."""
 
@@ -66,12 +61,12 @@ class TitlesForm(FlaskForm):
         description=_l(
             "Sous le titre, avant la date ; par exemple « Compte-rendu de la journée réseau »."
         ),
-        validators=[Optional(), Length(max=200), ONE_LINE],
+        validators=[Optional(), Length(max=200)],
     )
     chapter = StringField(
         _l("Titre du chapitre"),
         description=_l("Le chapitre qui réunit les sections ; par exemple « Journée réseau »."),
-        validators=[Optional(), Length(max=200), ONE_LINE],
+        validators=[Optional(), Length(max=200)],
     )
 
 

@@ -10,18 +10,17 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from eventapp.admin import bp
-from eventapp.admin.forms import REQUIRED, ActionForm
+from eventapp.admin.forms import REQUIRED, ActionForm, AdminForm
 from eventapp.api.tokens import NAME_MAX, create_token, revoke_token, user_tokens
 from eventapp.extensions import db
 from eventapp.models import ApiToken
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AdminForm):
     name = StringField(
         _l("Nom du jeton"),
         description=_l("Pour le reconnaître : le script ou l'outil qui l'utilise."),

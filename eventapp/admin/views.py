@@ -34,6 +34,7 @@ from eventapp.admin.accounts import (
 )
 from eventapp.admin.conflicts import programme_conflicts
 from eventapp.admin.events import (
+    OutsideYears,
     PublicationRefused,
     create_event,
     duplicate_event,
@@ -46,6 +47,8 @@ from eventapp.admin.events import (
     unpublish,
 )
 from eventapp.admin.forms import (
+    FIRST_YEAR,
+    LAST_YEAR,
     AccountForm,
     ActionForm,
     DuplicateForm,
@@ -346,11 +349,23 @@ def event_duplicate(event_id: int):
             form.slug.errors.append(_("Cette adresse est déjà prise par un autre événement."))
         else:
             source = event_by_slug(event.slug)
-            copy = duplicate_event(
-                source, form.starts_on.data, slug=form.slug.data, by=current_user
-            )
-            flash(_("Copie créée en brouillon, sans inscriptions ni compte-rendu."), "ok")
-            return redirect(url_for("admin.event_overview", event_id=copy.id), code=303)
+            try:
+                copy = duplicate_event(
+                    source, form.starts_on.data, slug=form.slug.data, by=current_user
+                )
+            except OutsideYears:
+                db.session.rollback()
+                form.starts_on.errors.append(
+                    _(
+                        "À cette date, la copie ou un élément de son programme tomberait hors "
+                        "des années %(first)s à %(last)s.",
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                    )
+                )
+            else:
+                flash(_("Copie créée en brouillon, sans inscriptions ni compte-rendu."), "ok")
+                return redirect(url_for("admin.event_overview", event_id=copy.id), code=303)
     return render_template("admin/duplicate.html", form=form, event=event), (
         400 if form.errors else 200
     )

@@ -52,6 +52,7 @@ from eventapp.admin.forms import (
     RoomForm,
     SpeakerForm,
     ThemeForm,
+    in_year_window,
 )
 from eventapp.admin.registrations import capacity_changed
 from eventapp.admin.views import get_event
@@ -366,6 +367,8 @@ def _prefill_new_item(event: Event, form: ItemForm) -> None:
     try:
         starts = datetime.strptime(start, LOCAL_FORMAT)
     except ValueError:
+        starts = None
+    if starts is None or not in_year_window(starts):  # a link's odd date: the event's start
         starts = event.local(event.starts_at).replace(tzinfo=None)
     form.starts_at.data = starts
     form.ends_at.data = starts + timedelta(hours=1)

@@ -21,15 +21,20 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from eventapp import mail
 from eventapp.admin import bp
 from eventapp.admin.dashboard import fill_chart, mail_counts, registrations_by_day, timeline
-from eventapp.admin.forms import REQUIRED, ActionForm, SwitchForm
-from eventapp.admin.mailing import audiences, recipients, send_message
+from eventapp.admin.forms import REQUIRED, ActionForm, AdminForm, SwitchForm
+from eventapp.admin.mailing import (
+    audiences,
+    is_submission_key,
+    new_submission_key,
+    recipients,
+    send_message,
+)
 from eventapp.admin.registrations import (
     CheckInRefused,
     attendees,
@@ -349,7 +354,7 @@ def dashboard(event_id: int):
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
-class MailingForm(FlaskForm):
+class MailingForm(AdminForm):
     audience = SelectField(_l("Destinataires"))
     subject = StringField(
         _l("Objet"),
@@ -366,6 +371,7 @@ class MailingForm(FlaskForm):
     )
     expected = HiddenField()
     step = HiddenField(default="preview")
+    submission = HiddenField()  # the preview's one-time key (eventapp.admin.mailing)
 
 
 @bp.route("/events/<int:event_id>/mailing", methods=["GET", "POST"])
@@ -381,17 +387,34 @@ def mailing(event_id: int):
             form.audience.errors.append(_("Personne ne recevrait ce message."))
         elif form.step.data == "edit":
             pass  # back to the form, as written
-        elif form.step.data == "send" and form.expected.data == str(count):
+        elif (
+            form.step.data == "send"
+            and form.expected.data == str(count)
+            and is_submission_key(form.submission.data or "")
+        ):
             sent = send_message(
-                event, form.audience.data, form.subject.data.strip(), form.body_md.data
+                event,
+                form.audience.data,
+                form.subject.data.strip(),
+                form.body_md.data,
+                key=form.submission.data,
             )
-            mail.deliver_new()
-            flash(_("Message envoyé à %(count)s personne(s).", count=sent), "ok")
+            if sent is None:
+                flash(
+                    _("Ce message est déjà parti : il n'a pas été envoyé une seconde fois."),
+                    "error",
+                )
+            else:
+                mail.deliver_new()
+                flash(_("Message envoyé à %(count)s personne(s).", count=sent), "ok")
             return redirect(url_for("admin.dashboard", event_id=event.id), code=303)
         else:
-            if form.step.data == "send":
+            if form.step.data == "send" and form.expected.data != str(count):
                 flash(_("Le nombre de destinataires a changé : vérifiez avant d'envoyer."), "error")
+            elif form.step.data == "send":
+                flash(_("Vérifiez le message avant de l'envoyer."), "error")
             form.expected.data = str(count)
+            form.submission.data = new_submission_key()
             return render_template(
                 "admin/mailing_preview.html", event=event, form=form, count=count
             )

@@ -6,25 +6,51 @@ from zoneinfo import available_timezones
 
 import marshmallow as ma
 
-from eventapp.admin.forms import SLUG_PATTERN
+from eventapp.admin.forms import MULTI_LINE_FORBIDDEN, SINGLE_LINE_FORBIDDEN, SLUG_PATTERN
 from eventapp.api.schemas import EventSchema, ItemSchema
+from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
+from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 
 STRICT_INT = {"strict": True}
 
 
 def _plausible_year(value) -> None:
     # Time zones give odd historical offsets (e.g. +00:17:30 before 1892): not for events.
-    if not 1970 <= value.year <= 2200:
-        raise ma.ValidationError("A year between 1970 and 2200.")
+    if not in_year_window(value):
+        raise ma.ValidationError(f"A year between {FIRST_YEAR} and {LAST_YEAR}.")
 
 
 def _moment(**kwargs) -> ma.fields.DateTime:
     return ma.fields.DateTime(validate=_plausible_year, **kwargs)
 
 
+def is_multi_line(name: str) -> bool:
+    """Markdown fields (``…_md``) hold line breaks; every other text is one line."""
+    return name.endswith("_md")
+
+
 class StrictSchema(ma.Schema):
+    """Unknown fields are refused, and so are control characters in every text: none in a
+    one-line field, only tab, CR and LF in a Markdown one (PostgreSQL refuses NUL; XML and
+    iCalendar forbid the others)."""
+
     class Meta:
         unknown = ma.RAISE
+
+    @ma.validates_schema(skip_on_field_errors=False)
+    def _no_control_characters(self, data: dict, **kwargs) -> None:
+        errors = {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if not isinstance(field, ma.fields.String) or not isinstance(value, str):
+                continue
+            if is_multi_line(name):
+                if MULTI_LINE_FORBIDDEN.search(value):
+                    errors[name] = ["No control characters (tab, CR and LF are allowed)."]
+            elif SINGLE_LINE_FORBIDDEN.search(value):
+                errors[name] = ["One line, without control characters."]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
 def patch_of(schema: type[ma.Schema]) -> type[ma.Schema]:
@@ -39,15 +65,30 @@ def patch_of(schema: type[ma.Schema]) -> type[ma.Schema]:
     )
 
 
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("Required: more than spaces.")
+
+
 def _text(limit: int | None = None, required: bool = False) -> ma.fields.String:
-    validators = [ma.validate.Length(min=1 if required else 0, max=limit)] if limit else []
+    validators: list = [ma.validate.Length(max=limit)] if limit else []
     if required:
-        return ma.fields.String(required=True, validate=validators)
+        return ma.fields.String(required=True, validate=[*validators, _not_blank])
     return ma.fields.String(validate=validators)
 
 
+def _markdown() -> ma.fields.String:
+    return ma.fields.String(
+        validate=ma.validate.Length(
+            max=MAX_TEXT_LENGTH, error=f"At most {MAX_TEXT_LENGTH:,} characters."
+        )
+    )
+
+
 def _capacity() -> ma.fields.Integer:
-    return ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1), **STRICT_INT)
+    return ma.fields.Integer(
+        allow_none=True, validate=ma.validate.Range(min=1, max=MAX_CAPACITY), **STRICT_INT
+    )
 
 
 class EventInSchema(StrictSchema):
@@ -75,8 +116,8 @@ class EventInSchema(StrictSchema):
     venue_address = _text(300)
     contact_email = ma.fields.Email(validate=ma.validate.Length(max=254))
     capacity = _capacity()
-    introduction_md = ma.fields.String()
-    closing_md = ma.fields.String()
+    introduction_md = _markdown()
+    closing_md = _markdown()
     confirm_time_change = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "Needed to change the times of a published or past event"},
@@ -111,7 +152,7 @@ class ThemeInSchema(StrictSchema):
         required=True, validate=ma.validate.Range(min=1, max=999), **STRICT_INT
     )
     title = _text(300, required=True)
-    description_md = ma.fields.String()
+    description_md = _markdown()
 
 
 class SpeakerInSchema(StrictSchema):
@@ -130,8 +171,8 @@ class ItemInSchema(StrictSchema):
     room_id = ma.fields.Integer(allow_none=True, **STRICT_INT)
     theme_id = ma.fields.Integer(allow_none=True, **STRICT_INT)
     capacity = _capacity()
-    description_md = ma.fields.String()
-    summary_md = ma.fields.String()
+    description_md = _markdown()
+    summary_md = _markdown()
     speaker_ids = ma.fields.List(
         ma.fields.Integer(**STRICT_INT), metadata={"description": "Speakers, in order"}
     )

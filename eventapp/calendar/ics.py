@@ -38,6 +38,7 @@ from icalendar import (
 from icalendar import Event as VEvent
 from icalendar.caselessdict import canonsort_keys
 
+from eventapp.limits import FIRST_YEAR, LAST_YEAR
 from eventapp.models import Event, ItemKind, ProgrammeItem
 
 # How often a subscribed client should come back (RFC 7986 REFRESH-INTERVAL); the feeds
@@ -231,6 +232,13 @@ def item_vevent(
     return _serialise(["BEGIN:VEVENT", *lines, "END:VEVENT"])
 
 
+def _local_year(instant: datetime, tz: tzinfo) -> int:
+    try:
+        return instant.astimezone(tz).year
+    except OverflowError:  # the last or first hours a datetime holds
+        return instant.year
+
+
 def _timezone(event: Event, items: list[ProgrammeItem]) -> bytes:
     """The VTIMEZONE of the event's zone, from the zoneinfo database.
 
@@ -241,9 +249,11 @@ def _timezone(event: Event, items: list[ProgrammeItem]) -> bytes:
     """
     instants = [event.starts_at, event.ends_at]
     instants += [instant for item in items for instant in (item.starts_at, item.ends_at)]
-    years = [instant.astimezone(event.tz).year for instant in instants]
-    first = min(Timezone.DEFAULT_FIRST_DATE, date(min(years) - 1, 1, 1))
-    last = max(Timezone.DEFAULT_LAST_DATE, date(max(years) + 2, 1, 1))
+    years = [_local_year(instant, event.tz) for instant in instants]
+    # Within the years events may take place in (FIRST_YEAR..LAST_YEAR): an old import
+    # may have stored year 9999, whose zone rules are the last ones anyway.
+    first = min(Timezone.DEFAULT_FIRST_DATE, date(max(min(years), FIRST_YEAR) - 1, 1, 1))
+    last = max(Timezone.DEFAULT_LAST_DATE, date(min(max(years), LAST_YEAR) + 2, 1, 1))
     return _vtimezone(event.timezone, first, last)
 
 

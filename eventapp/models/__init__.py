@@ -11,6 +11,7 @@ from eventapp.models.event import (
     Speaker,
     Theme,
 )
+from eventapp.models.mailing import SentMailing
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import Registration, RegistrationChoice, RegistrationStatus
 from eventapp.models.user import User, event_manager
@@ -28,6 +29,7 @@ __all__ = [
     "RegistrationChoice",
     "RegistrationStatus",
     "Room",
+    "SentMailing",
     "Speaker",
     "Theme",
     "User",
