@@ -8,11 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from eventapp.interop.schedule import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Schedule,
     ScheduleError,
     ScheduleItem,
     duration_text,
     parse_duration,
+    quoted,
 )
 
 GENERATOR = {"name": "eventapp", "version": "0.1"}
@@ -89,6 +92,8 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
     try:
         document = json.loads(data)
         conference = document["schedule"]["conference"]
+    except RecursionError as error:
+        raise ScheduleError("refused: the JSON is nested too deeply") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise ScheduleError(f"not valid JSON: {error}") from error
     except (KeyError, TypeError) as error:
@@ -111,6 +116,12 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
             for raw in events if isinstance(events, list) else []:
                 try:
                     item = _parse_item(raw, day, str(room_name), tz)
+                except OverflowError as error:
+                    where = quoted(str(raw.get("guid") or raw.get("id") or ""))
+                    raise ScheduleError(
+                        f"event {where}: its date or end falls outside the years "
+                        f"{FIRST_YEAR} to {LAST_YEAR}"
+                    ) from error
                 except (ValueError, TypeError, AttributeError) as error:
                     label = raw.get("title") if isinstance(raw, dict) else None
                     refused.append(f"{label or '?'}: {error}")
