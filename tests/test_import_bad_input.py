@@ -358,3 +358,20 @@ def test_a_bad_registrations_csv_is_one_error_line_at_the_command_line(
     line = _one_error_line(_cli(app, "registrations", "import", "journee-ouverte", str(path)))
     assert expected in line
     assert registration_count(app) == 0
+
+
+def test_a_refused_event_is_reported_on_one_short_line(app, tmp_path) -> None:
+    """An event the file cannot give (here: no duration) is left out with its reason; its
+    title is shown escaped and cut, so that a hostile title cannot flood the report."""
+    document = json.loads(_json())
+    day = document["schedule"]["conference"]["days"][0]
+    day["rooms"]["Salle 1"].append({"guid": "g2", "title": "Deux\nlignes" + "x" * 5000})
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(document))
+    result = _cli(app, "import", str(path))
+    assert result.exit_code == 0, result.output
+    refused = [line for line in result.stdout.splitlines() if "refused:" in line]
+    assert len(refused) == 1
+    assert refused[0].startswith("  refused: Deux\\nlignesxxx")
+    assert len(refused[0]) < 250
+    assert "Event 'fichier-importe' created: 1 items created" in result.stdout

@@ -16,6 +16,7 @@ from eventapp.interop.schedule import (
     duration_text,
     parse_duration,
     quoted,
+    shown,
 )
 
 GENERATOR = {"name": "eventapp", "version": "0.1"}
@@ -124,7 +125,7 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
                     ) from error
                 except (ValueError, TypeError, AttributeError) as error:
                     label = raw.get("title") if isinstance(raw, dict) else None
-                    refused.append(f"{label or '?'}: {error}")
+                    refused.append(shown(f"{label or '?'}: {error}"))
                     continue
                 if item.room not in rooms:
                     rooms.append(item.room)
@@ -161,10 +162,12 @@ def _parse_item(raw: dict, day: dict, room: str, tz: ZoneInfo) -> ScheduleItem:
     if raw.get("date"):
         start = datetime.fromisoformat(str(raw["date"]))
         start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
-    else:
+    elif raw.get("start") and day.get("date"):
         start = datetime.combine(
-            date.fromisoformat(str(day.get("date"))), time.fromisoformat(str(raw["start"])), tz
+            date.fromisoformat(str(day["date"])), time.fromisoformat(str(raw["start"])), tz
         )
+    else:
+        raise ValueError("no date and start time")
     duration = parse_duration(str(raw.get("duration") or ""))
     if duration.total_seconds() <= 0:
         raise ValueError("duration must be positive")

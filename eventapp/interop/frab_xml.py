@@ -18,6 +18,7 @@ from eventapp.interop.schedule import (
     duration_text,
     parse_duration,
     quoted,
+    shown,
 )
 
 
@@ -121,7 +122,7 @@ def from_xml(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
                     ) from error
                 except ValueError as error:
                     label = _text(element, "title") or element.get("guid") or element.get("id")
-                    refused.append(f"{label}: {error}")
+                    refused.append(shown(f"{label}: {error}"))
                     continue
                 if item.room not in rooms:
                     rooms.append(item.room)

@@ -16,6 +16,7 @@ from eventapp.interop.schedule import (
     ScheduleItem,
     check_schedule,
     kind_from_type,
+    shown,
     slugify,
 )
 from eventapp.models import Event, EventStatus, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
@@ -79,7 +80,9 @@ def import_schedule(
             if progress:
                 progress(row)
             if row.guid in seen:
-                report.refused.append(f"{row.title}: guid {row.guid} appears twice in the file")
+                report.refused.append(
+                    shown(f"{row.title}: guid {row.guid} appears twice in the file")
+                )
                 continue
             seen.add(row.guid)
             room = _room(event, rooms, row.room)

@@ -123,8 +123,13 @@ def schedule_of(event: Event, base_url: str) -> Schedule:
 
 def quoted(text: str, width: int = 40) -> str:
     """A value of the file quoted for a message: control characters escaped, long ones cut."""
-    shown = text if len(text) <= width else text[:width] + "…"
-    return repr(shown)
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
+def shown(text: str, width: int = 200) -> str:
+    """A line for a report: control characters escaped (\\x00), long ones cut."""
+    text = CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
+    return text if len(text) <= width else text[:width] + "…"
 
 
 def in_range(start: datetime, end: datetime, where: str) -> None:
