@@ -8,11 +8,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from eventapp.interop.schedule import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Schedule,
     ScheduleError,
     ScheduleItem,
     duration_text,
     parse_duration,
+    quoted,
+    shown,
 )
 
 GENERATOR = {"name": "eventapp", "version": "0.1"}
@@ -89,6 +93,8 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
     try:
         document = json.loads(data)
         conference = document["schedule"]["conference"]
+    except RecursionError as error:
+        raise ScheduleError("refused: the JSON is nested too deeply") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise ScheduleError(f"not valid JSON: {error}") from error
     except (KeyError, TypeError) as error:
@@ -111,9 +117,15 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
             for raw in events if isinstance(events, list) else []:
                 try:
                     item = _parse_item(raw, day, str(room_name), tz)
+                except OverflowError as error:
+                    where = quoted(str(raw.get("guid") or raw.get("id") or ""))
+                    raise ScheduleError(
+                        f"event {where}: its date or end falls outside the years "
+                        f"{FIRST_YEAR} to {LAST_YEAR}"
+                    ) from error
                 except (ValueError, TypeError, AttributeError) as error:
                     label = raw.get("title") if isinstance(raw, dict) else None
-                    refused.append(f"{label or '?'}: {error}")
+                    refused.append(shown(f"{label or '?'}: {error}"))
                     continue
                 if item.room not in rooms:
                     rooms.append(item.room)
@@ -150,10 +162,12 @@ def _parse_item(raw: dict, day: dict, room: str, tz: ZoneInfo) -> ScheduleItem:
     if raw.get("date"):
         start = datetime.fromisoformat(str(raw["date"]))
         start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
-    else:
+    elif raw.get("start") and day.get("date"):
         start = datetime.combine(
-            date.fromisoformat(str(day.get("date"))), time.fromisoformat(str(raw["start"])), tz
+            date.fromisoformat(str(day["date"])), time.fromisoformat(str(raw["start"])), tz
         )
+    else:
+        raise ValueError("no date and start time")
     duration = parse_duration(str(raw.get("duration") or ""))
     if duration.total_seconds() <= 0:
         raise ValueError("duration must be positive")

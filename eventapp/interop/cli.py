@@ -11,16 +11,20 @@ from flask import current_app
 from eventapp.interop.c3voc_json import from_json
 from eventapp.interop.frab_xml import from_xml
 from eventapp.interop.importer import import_schedule
-from eventapp.interop.schedule import ScheduleError
+from eventapp.interop.schedule import Schedule, ScheduleError, check_schedule
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
-def read_schedule(data: bytes, timezone: str):
-    """Parses either format, told apart by the first character that is not blank."""
+def read_schedule(data: bytes, timezone: str) -> tuple[Schedule, list[str]]:
+    """Parses either format, told apart by the first character that is not blank; refuses
+    (ScheduleError) a file with a value that would not be stored as it is."""
     if data.lstrip()[:1] == b"<":
-        return from_xml(data, timezone)
-    return from_json(data, timezone)
+        schedule, refused = from_xml(data, timezone)
+    else:
+        schedule, refused = from_json(data, timezone)
+    check_schedule(schedule)
+    return schedule, refused
 
 
 @click.command("import")

@@ -10,11 +10,15 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from eventapp.interop.schedule import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Schedule,
     ScheduleError,
     ScheduleItem,
     duration_text,
     parse_duration,
+    quoted,
+    shown,
 )
 
 
@@ -110,9 +114,15 @@ def from_xml(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
             for element in room.iter("event"):
                 try:
                     item = _parse_item(element, day, room_name, tz)
+                except OverflowError as error:
+                    where = quoted(element.get("guid") or element.get("id") or "")
+                    raise ScheduleError(
+                        f"event {where}: its date or end falls outside the years "
+                        f"{FIRST_YEAR} to {LAST_YEAR}"
+                    ) from error
                 except ValueError as error:
                     label = _text(element, "title") or element.get("guid") or element.get("id")
-                    refused.append(f"{label}: {error}")
+                    refused.append(shown(f"{label}: {error}"))
                     continue
                 if item.room not in rooms:
                     rooms.append(item.room)

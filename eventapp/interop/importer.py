@@ -10,7 +10,15 @@ from datetime import datetime, time
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.interop.schedule import Schedule, ScheduleError, ScheduleItem, kind_from_type, slugify
+from eventapp.interop.schedule import (
+    Schedule,
+    ScheduleError,
+    ScheduleItem,
+    check_schedule,
+    kind_from_type,
+    shown,
+    slugify,
+)
 from eventapp.models import Event, EventStatus, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
 from eventapp.models.types import utcnow
 
@@ -45,8 +53,11 @@ def import_schedule(
 ) -> ImportReport:
     """Creates or updates the event whose slug is the schedule's acronym; items match on guid.
 
-    Everything happens in one transaction: a file that fails half-way stores nothing.
+    Everything happens in one transaction: a file that fails half-way stores nothing. A file
+    with a value that would not be stored as it is (too long, control characters, times out
+    of range) is refused as a whole (ScheduleError) before anything is touched.
     """
+    check_schedule(schedule)
     slug = schedule.acronym if SLUG_PATTERN.match(schedule.acronym) else slugify(schedule.acronym)
     if not slug:
         raise ScheduleError(f"the acronym {schedule.acronym!r} cannot be made into a slug")
@@ -56,7 +67,7 @@ def import_schedule(
         event = _new_event(schedule, slug)
         report.event_created = True
     else:
-        event.title = schedule.title[:200]
+        event.title = schedule.title
     rooms = {room.name: room for room in event.rooms}
     themes = {theme.title: theme for theme in event.themes}
     items = {item.guid: item for item in event.items}
@@ -69,12 +80,14 @@ def import_schedule(
             if progress:
                 progress(row)
             if row.guid in seen:
-                report.refused.append(f"{row.title}: guid {row.guid} appears twice in the file")
+                report.refused.append(
+                    shown(f"{row.title}: guid {row.guid} appears twice in the file")
+                )
                 continue
             seen.add(row.guid)
             room = _room(event, rooms, row.room)
             theme = _theme(event, themes, row.track)
-            names = [name[:200] for name in row.persons]
+            names = list(row.persons)
             item = items.get(row.guid)
             if item is None:
                 item = ProgrammeItem(guid=row.guid)
@@ -88,7 +101,7 @@ def import_schedule(
                 # (eventapp.calendar.changes watches every flush).
                 report.updated += 1
             item.kind = kind_from_type(row.kind)
-            item.title = row.title[:300]
+            item.title = row.title
             item.starts_at = row.start
             item.ends_at = row.end
             item.room = room
@@ -105,7 +118,7 @@ def import_schedule(
 def _new_event(schedule: Schedule, slug: str) -> Event:
     event = Event(
         slug=slug,
-        title=schedule.title[:200],
+        title=schedule.title,
         timezone=schedule.timezone,
         starts_at=datetime.combine(schedule.start, time(9), _tz(schedule.timezone)),
         ends_at=datetime.combine(schedule.end, time(17), _tz(schedule.timezone)),
@@ -135,7 +148,7 @@ def _room(event: Event, rooms: dict[str, Room], name: str) -> Room | None:
     if not name:
         return None
     if name not in rooms:
-        rooms[name] = Room(name=name[:120], position=len(rooms))
+        rooms[name] = Room(name=name, position=len(rooms))
         event.rooms.append(rooms[name])
     return rooms[name]
 
@@ -145,7 +158,7 @@ def _theme(event: Event, themes: dict[str, Theme], title: str) -> Theme | None:
         return None
     if title not in themes:
         number = max((theme.number for theme in themes.values()), default=0) + 1
-        themes[title] = Theme(number=number, title=title[:300])
+        themes[title] = Theme(number=number, title=title)
         event.themes.append(themes[title])
     return themes[title]
 
@@ -176,7 +189,7 @@ def _same(
         item.starts_at == row.start
         and item.ends_at == row.end
         and item.room is room
-        and item.title == row.title[:300]
+        and item.title == row.title
         and [link.speaker.name for link in item.speaker_links] == names
         and item.theme is theme
         and item.kind == kind_from_type(row.kind)

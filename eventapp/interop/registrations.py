@@ -164,18 +164,39 @@ def _read_csv(data: bytes) -> list[dict[str, str]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    try:
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise RegistrationImportError(f"line 1: {_csv_problem(error)}") from error
     missing = [name for name in ("first_name", "last_name", "email") if name not in header]
     if missing:
         raise RegistrationImportError("the header line lacks the column(s) " + ", ".join(missing))
     unknown = [name for name in header if name not in IMPORT_FIELDS]
     if unknown:
         raise RegistrationImportError("unknown column(s) " + ", ".join(unknown))
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise RegistrationImportError(
+            "the header line names the column(s) " + ", ".join(twice) + " more than once"
+        )
     reader.fieldnames = header
-    return [
-        {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
-        for row in reader
-    ]
+    # line_num counts the lines of the records read whole: the failing one starts after them.
+    try:
+        return [
+            {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
+            for row in reader
+        ]
+    except csv.Error as error:
+        raise RegistrationImportError(
+            f"line {reader.line_num + 1}: {_csv_problem(error)}"
+        ) from error
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint, in words an organiser can act on."""
+    if "field larger than field limit" in str(error):
+        return f"a field is longer than the limit of {csv.field_size_limit()} characters"
+    return str(error)
 
 
 def _check_person(row: Mapping[str, str]) -> tuple[Applicant | None, list[str]]:

@@ -5,13 +5,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from eventapp.models import Event, ItemKind
 
 
 class ScheduleError(ValueError):
     """A schedule file that cannot be read at all; the message says why, in one line."""
+
+
+#: Years a programme may span, as the API allows them (earlier or later times overflow the
+#: calendars and the day grids).
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+#: The columns' sizes: a longer value refuses the file rather than being cut.
+LIMITS = {
+    "conference title": 200,
+    "guid": 64,
+    "title": 300,
+    "room": 120,
+    "track": 300,
+    "person": 200,
+}
+#: Control characters (Unicode category Cc): none in one-line values; in the abstract, only
+#: tab, carriage return and line feed.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -101,6 +119,74 @@ def schedule_of(event: Event, base_url: str) -> Schedule:
         + ([""] if "" in used_rooms else []),
         base_url=event_url,
     )
+
+
+def quoted(text: str, width: int = 40) -> str:
+    """A value of the file quoted for a message: control characters escaped, long ones cut."""
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
+def shown(text: str, width: int = 200) -> str:
+    """A line for a report: control characters escaped (\\x00), long ones cut."""
+    text = CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def in_range(start: datetime, end: datetime, where: str) -> None:
+    """Refuses (ScheduleError) a time outside FIRST_YEAR..LAST_YEAR, in UTC or local time."""
+    for moment in (start, end):
+        years = {moment.year}
+        try:
+            years.add(moment.astimezone(UTC).year)
+        except OverflowError:
+            years.add(0)
+        if not all(FIRST_YEAR <= year <= LAST_YEAR for year in years):
+            raise ScheduleError(
+                f"{where}: {moment.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+            )
+
+
+def check_schedule(schedule: Schedule) -> None:
+    """Refuses (ScheduleError, naming the element) a file whose text would not be stored as
+    it is: longer than its column, or with control characters; and times out of range."""
+    _check_text("conference title", schedule.title, "the conference")
+    for day in (schedule.start, schedule.end):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ScheduleError(
+                f"the conference: {day.isoformat()} is outside the years {FIRST_YEAR} to "
+                f"{LAST_YEAR}"
+            )
+    for item in schedule.items:
+        where = f"event {quoted(item.guid)}"
+        _check_text("guid", item.guid, where)
+        _check_text("title", item.title, where)
+        _check_text("room", item.room, where)
+        _check_text("track", item.track, where)
+        _check_text("language", item.language, where)
+        for name in item.persons:
+            _check_text("person", name, where)
+        found = CONTROL_BUT_LINES.search(item.abstract)
+        if found:
+            raise ScheduleError(
+                f"{where}: the abstract contains the control character "
+                f"U+{ord(found.group()):04X}; only tab and line breaks are allowed"
+            )
+        in_range(item.start, item.end, where)
+
+
+def _check_text(element: str, value: str, where: str) -> None:
+    limit = LIMITS.get(element)
+    if limit is not None and len(value) > limit:
+        raise ScheduleError(
+            f"{where}: the {element} {quoted(value)} is {len(value)} characters long; "
+            f"the limit is {limit}"
+        )
+    found = CONTROL.search(value)
+    if found:
+        raise ScheduleError(
+            f"{where}: the {element} {quoted(value)} contains the control character "
+            f"U+{ord(found.group()):04X}; it must be a single line of text"
+        )
 
 
 def duration_text(delta: timedelta) -> str:
