@@ -18,6 +18,7 @@ from eventapp.interop.schedule import (
     quoted,
     shown,
 )
+from eventapp.request_input import parse_id
 
 GENERATOR = {"name": "eventapp", "version": "0.1"}
 
@@ -178,7 +179,7 @@ def _parse_item(raw: dict, day: dict, room: str, tz: ZoneInfo) -> ScheduleItem:
     ]
     return ScheduleItem(
         guid=guid,
-        id=int(raw["id"]) if str(raw.get("id", "")).isdigit() else 0,
+        id=parse_id(str(raw.get("id", ""))) or 0,
         title=title,
         kind=str(raw.get("type") or ""),
         start=start,

@@ -20,6 +20,7 @@ from eventapp.interop.schedule import (
     quoted,
     shown,
 )
+from eventapp.request_input import parse_id
 
 
 def _sub(parent: ET.Element, tag: str, text: str = "", **attributes: str) -> ET.Element:
@@ -183,7 +184,7 @@ def _parse_item(element: ET.Element, day: ET.Element, room: str, tz: ZoneInfo) -
     ]
     return ScheduleItem(
         guid=guid,
-        id=int(element.get("id") or 0) if (element.get("id") or "").isdigit() else 0,
+        id=parse_id(element.get("id")) or 0,
         title=title,
         kind=_text(element, "type"),
         start=start,
