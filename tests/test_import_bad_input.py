@@ -379,6 +379,8 @@ def test_a_refused_event_is_reported_on_one_short_line(app, tmp_path) -> None:
 
 def test_an_id_that_is_not_ascii_digits_is_ignored_not_a_crash() -> None:
     """ "²" passes str.isdigit but not int(): the item is read, its id left unknown."""
-    schedule, refused = read_schedule(_xml().replace(b'id="1"', 'id="²"'.encode()), "Europe/Brussels")
+    schedule, refused = read_schedule(
+        _xml().replace(b'id="1"', 'id="²"'.encode()), "Europe/Brussels"
+    )
     assert not refused
     assert [(item.title, item.id) for item in schedule.items] == [("Atelier", 0)]
