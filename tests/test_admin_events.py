@@ -421,3 +421,60 @@ def test_removing_an_item_deletes_it_in_a_draft_and_cancels_it_once_published(
         item = db.session.get(ProgrammeItem, workshop)
         assert item.cancelled_at is not None and item.sequence == 1
     assert "Atelier un" not in visible_text(client.get("/events/journee-2030/").text)
+
+
+def test_registration_dates_are_set_in_the_event_form_and_shown_as_they_act(
+    app, client, accounts
+) -> None:
+    """The window the public form follows, set and read where organisers look: opening and
+    closing in the event's form, the form's real state on the overview."""
+    login(client, "alice@example.org")
+    assert post(client, "/admin/events/new", NEW_EVENT).status_code == 303
+    with app.app_context():
+        event_id = db.session.scalars(db.select(Event.id)).one()
+    base = f"/admin/events/{event_id}"
+    refused = post(
+        client,
+        f"{base}/edit",
+        {
+            **NEW_EVENT,
+            "registration_opens_at": "2031-02-01T10:00",
+            "registration_closes_at": "2031-01-15T10:00",
+        },
+    )
+    assert refused.status_code == 400
+    assert "La clôture doit suivre l'ouverture." in visible_text(refused.text)
+    too_late = post(
+        client, f"{base}/edit", {**NEW_EVENT, "registration_closes_at": "2031-03-12T10:00"}
+    )
+    assert "Les inscriptions se ferment au plus tard au début." in visible_text(too_late.text)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert (event.registration_opens_at, event.registration_closes_at) == (None, None)
+
+    saved = post(
+        client,
+        f"{base}/edit",
+        {
+            **NEW_EVENT,
+            "registration_opens_at": "2031-02-01T10:00",
+            "registration_closes_at": "2031-03-05T18:00",
+        },
+    )
+    assert saved.status_code == 303
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.local(event.registration_opens_at).hour == 10
+        assert event.registration_closes_at.hour == 17  # 18:00 in Brussels, UTC+1
+    form = client.get(f"{base}/edit").text
+    assert 'value="2031-02-01T10:00"' in form and 'value="2031-03-05T18:00"' in form
+    post(client, f"{base}/publish")
+    overview = visible_text(client.get(f"{base}/").text)
+    assert (
+        "Inscriptions Fermées Ouvrir les inscriptions Le formulaire public est fermé." in overview
+    )
+    post(client, f"{base}/registration", {"value": "on"})
+    overview = visible_text(client.get(f"{base}/").text)
+    assert "Le formulaire public ouvrira le samedi 1 février 2031, 10:00" in overview
+    public = visible_text(client.get("/events/journee-reseau-2031/register").text)
+    assert "Les inscriptions ne sont pas encore ouvertes" in public

@@ -184,6 +184,18 @@ class EventForm(AdminForm):
     timezone = StringField(
         _l("Fuseau horaire"), default="Europe/Brussels", validators=[DataRequired(REQUIRED)]
     )
+    registration_opens_at = DateTimeLocalField(
+        _l("Ouverture des inscriptions"),
+        format=LOCAL_FORMAT,
+        description=_l("Vide : dès la publication."),
+        validators=[Optional()],
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Clôture des inscriptions"),
+        format=LOCAL_FORMAT,
+        description=_l("Vide : au début de l'événement."),
+        validators=[Optional()],
+    )
     venue_name = StringField(_l("Lieu"), validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("Adresse du lieu"), validators=[Optional(), Length(max=300)])
     contact_email = EmailField(
@@ -202,6 +214,13 @@ class EventForm(AdminForm):
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("La fin doit suivre le début."))
+
+    def validate_registration_closes_at(self, field) -> None:
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("La clôture doit suivre l'ouverture."))
+        if self.starts_at.data and field.data and field.data > self.starts_at.data:
+            raise ValidationError(_l("Les inscriptions se ferment au plus tard au début."))
 
 
 class DuplicateForm(AdminForm):
@@ -274,6 +293,13 @@ class ItemForm(AdminForm):
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("La fin doit suivre le début."))
+
+    def validate_registration_closes_at(self, field) -> None:
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("La clôture doit suivre l'ouverture."))
+        if self.starts_at.data and field.data and field.data > self.starts_at.data:
+            raise ValidationError(_l("Les inscriptions se ferment au plus tard au début."))
 
 
 class MoveForm(AdminForm):

@@ -61,6 +61,7 @@ from eventapp.admin.registrations import capacity_changed
 from eventapp.extensions import db, limiter
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
+from eventapp.registration.rules import registration_window
 from eventapp.request_input import same_site_path
 
 
@@ -209,8 +210,9 @@ def _event_values(form: EventForm) -> dict:
     ):
         values[name] = (values[name] or "").strip()
     tz = ZoneInfo(form.timezone.data)
-    values["starts_at"] = form.starts_at.data.replace(tzinfo=tz)
-    values["ends_at"] = form.ends_at.data.replace(tzinfo=tz)
+    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        local = getattr(form, name).data
+        values[name] = local.replace(tzinfo=tz) if local else None
     return values
 
 
@@ -244,6 +246,7 @@ def event_overview(event_id: int):
         action=ActionForm(),
         manager_form=ManagerForm(),
         is_past=is_past(event),
+        window=registration_window(event),
     )
 
 
@@ -253,8 +256,9 @@ def event_edit(event_id: int):
     form = EventForm(obj=event)
     warning = time_change_warning(event)
     if request.method == "GET":
-        form.starts_at.data = event.local(event.starts_at).replace(tzinfo=None)
-        form.ends_at.data = event.local(event.ends_at).replace(tzinfo=None)
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            stored = getattr(event, name)
+            getattr(form, name).data = event.local(stored).replace(tzinfo=None) if stored else None
     if form.validate_on_submit():
         values = _event_values(form)
         values["slug"] = form.slug.data or event.slug
