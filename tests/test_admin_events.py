@@ -119,6 +119,7 @@ def test_duplicating_shifts_the_programme_without_summaries(app, client, account
         event.themes = [Theme(number=1, title="Premier thème")]
         event.items[1].theme = event.themes[0]
         event.status = EventStatus.PUBLISHED
+        event.proceedings_cover_line = "Actes de la journée"
         db.session.commit()
     login(client, "alice@example.org")
     taken = post(
@@ -137,6 +138,7 @@ def test_duplicating_shifts_the_programme_without_summaries(app, client, account
         copy = db.session.scalars(db.select(Event).where(Event.slug == "journee-2031")).one()
         original = db.session.get(Event, event_id)
         assert copy.status == EventStatus.DRAFT and not copy.proceedings_published
+        assert copy.proceedings_cover_line == "Actes de la journée"
         assert [(r.name, r.capacity) for r in copy.rooms] == [("Auditorium", 100), ("Salle A", 20)]
         assert [t.title for t in copy.themes] == ["Premier thème"]
         # The same wall-clock times on the new date (winter time now: UTC+1, was UTC+2).

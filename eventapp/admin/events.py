@@ -143,6 +143,9 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         capacity=event.capacity,
         status=EventStatus.DRAFT,
         proceedings_published=False,
+        # The same series of days: its compte-rendu is worded the same way.
+        proceedings_cover_line=event.proceedings_cover_line,
+        proceedings_chapter=event.proceedings_chapter,
         registration_open=False,
         language=event.language,
     )
