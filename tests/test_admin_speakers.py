@@ -32,8 +32,12 @@ def test_an_organiser_cannot_change_a_speaker_of_another_organisers_event(
 ) -> None:
     ids = _speaker_ids(app, accounts)
     login(client, "alice@example.org")
-    listing = visible_text(client.get("/admin/speakers?q=Ada").text)
+    page = client.get("/admin/speakers?q=Ada").text
+    listing = visible_text(page)
     assert "Aussi au programme d'un événement que vous ne gérez pas" in listing
+    # Neither a change nor a removal is offered where it would be refused.
+    assert "Supprimer" not in listing and f"/admin/speakers/{ids['ada']}/delete" not in page
+    assert "Supprimer" in visible_text(client.get("/admin/speakers?q=Alan").text)
     page = client.get(f"/admin/speakers/{ids['ada']}/edit")
     assert page.status_code == 303
     refused = post(
