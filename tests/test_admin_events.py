@@ -70,7 +70,7 @@ def test_publishing_switches(app, client, accounts) -> None:
     assert post(client, f"{base}/publish").status_code == 303
     assert "Atelier deux" in visible_text(client.get("/events/journee-2030/").text)
     post(client, f"{base}/registration", {"value": "off"})
-    post(client, f"{base}/proceedings", {"value": "on"})
+    post(client, f"{base}/proceedings", {"value": "on", "confirm": "y"})
     overview = visible_text(client.get(f"{base}/").text)
     assert "Inscriptions Fermées" in overview and "Compte-rendu Publié" in overview
     with app.app_context():

@@ -259,7 +259,9 @@ def _register(app, event_id: int, first: str, email: str, language: str = "fr") 
 
 
 def _switch(client, event_id: int, value: str) -> None:
-    response = post(client, f"/admin/events/{event_id}/proceedings", {"value": value})
+    # The test event is in 2030: publishing before it ends needs the confirmation box.
+    data = {"value": value, "confirm": "y"}
+    response = post(client, f"/admin/events/{event_id}/proceedings", data)
     assert response.status_code == 303
 
 
@@ -318,10 +320,35 @@ def test_publishing_mails_each_confirmed_registrant_the_link_once(
 
 def test_the_overview_link_and_flash_after_publishing(app, client, event_id, smtp) -> None:
     login(client, "alice@example.org")
-    response = post(client, f"/admin/events/{event_id}/proceedings", {"value": "on"})
+    data = {"value": "on", "confirm": "y"}
+    response = post(client, f"/admin/events/{event_id}/proceedings", data)
     page = client.get(response.headers["Location"])
     assert "Compte-rendu publié." in unescape(visible_text(page.text))
     assert smtp.messages == []  # nobody registered, nobody mailed
+
+
+def test_publishing_before_the_event_ends_asks_for_confirmation(
+    app, client, event_id, smtp
+) -> None:
+    """Publishing mails the link to every confirmed person: before the day, likely a slip."""
+    _register(app, event_id, "Ana", "ana@example.org")
+    smtp.messages.clear()
+    login(client, "alice@example.org")
+    overview = client.get(f"/admin/events/{event_id}/").text
+    assert "je publie quand même" in visible_text(overview)
+    response = post(client, f"/admin/events/{event_id}/proceedings", {"value": "on"})
+    page = visible_text(client.get(response.headers["Location"]).text)
+    assert "L'événement n'est pas terminé : cochez la case" in page
+    assert smtp.messages == []
+    with app.app_context():
+        assert not db.session.get(Event, event_id).proceedings_published
+    with app.app_context():  # once the day is over, no box to tick
+        event = db.session.get(Event, event_id)
+        event.starts_at, event.ends_at = at("2020-05-10", "09:00"), at("2020-05-10", "17:00")
+        db.session.commit()
+    assert "je publie quand même" not in visible_text(client.get(f"/admin/events/{event_id}/").text)
+    response = post(client, f"/admin/events/{event_id}/proceedings", {"value": "on"})
+    assert "Compte-rendu publié." in visible_text(client.get(response.headers["Location"]).text)
 
 
 def test_the_cover_and_chapter_read_the_events_own_words(app, client, event_id, tmp_path) -> None:

@@ -331,7 +331,18 @@ def event_proceedings(event_id: int):
     form = SwitchForm()
     if not form.validate():
         abort(400)
-    set_proceedings_published(event, form.value.data == "on")
+    publishing = form.value.data == "on"
+    if publishing and not is_past(event) and request.form.get("confirm") != "y":
+        # Publishing mails the link to every confirmed person: before the day, a slip.
+        flash(
+            _(
+                "L'événement n'est pas terminé : cochez la case pour publier quand même le "
+                "compte-rendu. Rien n'a changé."
+            ),
+            "error",
+        )
+        return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
+    set_proceedings_published(event, publishing)
     mail.deliver_new()
     flash(
         _("Compte-rendu publié.")
