@@ -28,9 +28,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy as email_policy
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -47,7 +49,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp.calendar.notify import NothingToSend
 from eventapp.extensions import db
-from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration
+from eventapp.models import (
+    Event,
+    ItemSpeaker,
+    OutboxMessage,
+    OutboxStatus,
+    ProgrammeItem,
+    Registration,
+)
 from eventapp.models.types import utcnow
 
 CLAIM_LEASE = timedelta(minutes=10)
@@ -249,8 +258,8 @@ def render_into(
 
 
 def _with_programme(registration_id: int | None) -> Registration | None:
-    """The registration, its choices and its event's rooms, themes and items, in a fixed
-    number of queries (a person's mail reads all of them)."""
+    """The registration, its choices and its event's rooms, themes, items and speakers, in a
+    fixed number of queries (a person's mail reads all of them)."""
     if registration_id is None:
         return None
     return db.session.scalars(
@@ -259,7 +268,12 @@ def _with_programme(registration_id: int | None) -> Registration | None:
         .options(
             selectinload(Registration.choices),
             joinedload(Registration.event).options(
-                selectinload(Event.rooms), selectinload(Event.themes), selectinload(Event.items)
+                selectinload(Event.rooms),
+                selectinload(Event.themes),
+                # with their speakers (the invitation's DESCRIPTION): one query for them all
+                selectinload(Event.items)
+                .selectinload(ProgrammeItem.speaker_links)
+                .joinedload(ItemSpeaker.speaker),
             ),
         )
     ).first()
@@ -364,11 +378,12 @@ def _write_eml(row: OutboxMessage, message: EmailMessage) -> Path:
 
 
 class WrittenMail(NamedTuple):
-    """What names an outbox row's .eml file (see _write_eml)."""
+    """What names an outbox row's .eml file (see _write_eml), and whom it went to."""
 
     id: int
     kind: str
     created_at: datetime | None
+    recipient: str
 
 
 def written_mails(registration_ids: Iterable[int]) -> list[WrittenMail]:
@@ -378,9 +393,9 @@ def written_mails(registration_ids: Iterable[int]) -> list[WrittenMail]:
     if not ids:
         return []
     rows = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.created_at).where(
-            OutboxMessage.registration_id.in_(ids)
-        )
+        select(
+            OutboxMessage.id, OutboxMessage.kind, OutboxMessage.created_at, OutboxMessage.recipient
+        ).where(OutboxMessage.registration_id.in_(ids))
     )
     return [WrittenMail(*row) for row in rows]
 
@@ -390,25 +405,34 @@ def remove_eml_files(mails: Iterable[WrittenMail]) -> int:
     person's name, address and private link); a file already gone, or never written (SMTP
     delivered it, or it is still queued), is fine. Returns how many were removed.
 
-    A file is known by its row's time, id and kind together: SQLite gives a deleted row's
-    id again, but not within the same second and kind."""
+    A file is known by its row's time, id and kind, and by its To header: SQLite gives a
+    deleted row's id again, so another person's mail of the same second and kind (an
+    earlier row, deleted without its file) may carry the same name but is left alone."""
     folder = Path(current_app.config["OUTBOX_DIR"])
-    wanted = {_eml_stem(mail.id, mail.kind, mail.created_at) for mail in mails}
+    wanted: dict[str, set[str]] = {}
+    for mail in mails:
+        stem = _eml_stem(mail.id, mail.kind, mail.created_at)
+        wanted.setdefault(stem, set()).add(mail.recipient.casefold())
     if not wanted or not folder.is_dir():
         return 0
     removed = 0
     for path in folder.glob("*.eml"):
-        name = path.name
-        # stem, then the random end (8 hex digits) and ".eml"
-        if len(name) > 12 and name[: -len("xxxxxxxx.eml")] in wanted:
-            try:
-                path.unlink()
-            except FileNotFoundError:
+        # the stem, then the random end (8 hex digits) and ".eml"
+        recipients = wanted.get(path.name[: -len("0123abcd.eml")])
+        if recipients is None:
+            continue
+        try:
+            with path.open("rb") as handle:
+                headers = BytesHeaderParser(policy=email_policy.default).parse(handle)
+            if str(headers["To"] or "").casefold() not in recipients:
                 continue
-            except OSError as error:
-                current_app.logger.warning("mail file %s not removed: %s", name, error)
-                continue
-            removed += 1
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            current_app.logger.warning("mail file %s not removed: %s", path.name, error)
+            continue
+        removed += 1
     return removed
 
 

@@ -497,8 +497,8 @@ def test_erasing_removes_the_eml_files_of_ones_mails(app, client) -> None:
     erased = client.post(f"/r/{token}/erase", data={"csrf_token": csrf_token(page.text)})
     assert erased.status_code == 303
     after = _eml_files(app)
-    for text in after.values():
-        assert token not in text and "ana.lopez@example.org" not in text and "López" not in text
+    # (the folder holds the earlier tests' mails too, other Ana Lópezes among them)
+    assert not [path for path, text in after.items() if token in text]
     assert set(after) == set(before) - set(mine), "the other person's mail stays"
     assert any("bruno@example.org" in text for text in after.values())
 
