@@ -28,15 +28,20 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy as email_policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import click
+from babel.dates import get_timezone, get_timezone_name
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, func, insert, select, update
@@ -44,7 +49,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventapp.calendar.notify import NothingToSend
 from eventapp.extensions import db
-from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration
+from eventapp.models import (
+    Event,
+    ItemSpeaker,
+    OutboxMessage,
+    OutboxStatus,
+    ProgrammeItem,
+    Registration,
+)
 from eventapp.models.types import utcnow
 
 CLAIM_LEASE = timedelta(minutes=10)
@@ -180,12 +192,17 @@ def queue_many(messages: Iterable[tuple[str, Person]]) -> int:
 
 def _write(row: OutboxMessage, registration: Registration, extra: dict | None = None) -> None:
     """Renders a registration mail (or an organisers' message) into the row."""
-    from eventapp.registration.service import chosen_items, waitlist_position
+    from eventapp.registration.service import chosen_items, waiting_for, waitlist_position
 
     event = registration.event
+    starts, ends = day_span(registration)
     context = {
         "items": chosen_items(registration),
         "position": waitlist_position(registration),
+        "waiting": waiting_for(registration),
+        "starts": starts,
+        "ends": ends,
+        "zone_name": zone_name,
         "link": participant_url(registration),
         "event_link": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
         **(extra or {}),
@@ -197,6 +214,29 @@ def _write(row: OutboxMessage, registration: Registration, extra: dict | None = 
         context,
         lambda: _subject(row.kind, event.title, context.get("subject", "")),
     )
+
+
+def day_span(registration: Registration) -> tuple[datetime, datetime]:
+    """When the person's day starts and ends: from the event's start (doors open) or its
+    first item, whichever is earlier, to the end of the event or of its last item; the
+    items are the person's agenda (plenaries, breaks, their workshops), cancelled ones
+    left out."""
+    from eventapp.calendar.notify import person_agenda
+
+    event = registration.event
+    agenda = [item for item in person_agenda(registration) if item.cancelled_at is None]
+    starts = min([event.starts_at, *(item.starts_at for item in agenda)])
+    ends = max([event.ends_at, *(item.ends_at for item in agenda)])
+    return starts, ends
+
+
+def zone_name(tz: str) -> str:
+    """The time zone as people name it, in the current language (« heure d’Europe
+    centrale »), or its identifier when the CLDR has no name for it."""
+    try:
+        return get_timezone_name(get_timezone(tz), locale=str(get_locale() or "fr"))
+    except (LookupError, ValueError):
+        return tz
 
 
 def render_into(
@@ -218,8 +258,8 @@ def render_into(
 
 
 def _with_programme(registration_id: int | None) -> Registration | None:
-    """The registration, its choices and its event's rooms, themes and items, in a fixed
-    number of queries (a person's mail reads all of them)."""
+    """The registration, its choices and its event's rooms, themes, items and speakers, in a
+    fixed number of queries (a person's mail reads all of them)."""
     if registration_id is None:
         return None
     return db.session.scalars(
@@ -228,7 +268,12 @@ def _with_programme(registration_id: int | None) -> Registration | None:
         .options(
             selectinload(Registration.choices),
             joinedload(Registration.event).options(
-                selectinload(Event.rooms), selectinload(Event.themes), selectinload(Event.items)
+                selectinload(Event.rooms),
+                selectinload(Event.themes),
+                # with their speakers (the invitation's DESCRIPTION): one query for them all
+                selectinload(Event.items)
+                .selectinload(ProgrammeItem.speaker_links)
+                .joinedload(ItemSpeaker.speaker),
             ),
         )
     ).first()
@@ -258,6 +303,9 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message["Date"] = format_datetime(row.created_at or utcnow())
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="eventapp")
     message["Auto-Submitted"] = "auto-generated"
+    reply_to = _reply_to(row, registration)
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
     if invite is not None:
@@ -268,6 +316,34 @@ def build_message(row: OutboxMessage) -> EmailMessage:
         )
     message["Content-Language"] = row.language  # after set_content, which drops Content-*
     return message
+
+
+def _reply_to(row: OutboxMessage, registration: Registration | None) -> Address | None:
+    """Where a reply goes: the event's contact address (the sender is the app's, which
+    nobody reads), named after the organisers; None when the event has none, or one that
+    is not an address."""
+    if registration is not None:
+        event = registration.event
+        found = (event.contact_email, event.organising_body or event.title)
+    elif row.registration_id is not None:  # an organisers' message, written already
+        found = db.session.execute(
+            select(Event.contact_email, Event.organising_body, Event.title)
+            .join(Registration, Registration.event_id == Event.id)
+            .where(Registration.id == row.registration_id)
+        ).first()
+        found = (found[0], found[1] or found[2]) if found else None
+    else:
+        found = None
+    if not found or not (found[0] or "").strip():
+        return None
+    contact, name = found
+    try:
+        address = Address(display_name=" ".join(name.split()), addr_spec=contact.strip())
+    except (ValueError, IndexError, HeaderParseError):
+        return None
+    if not address.username or not address.domain:
+        return None
+    return address
 
 
 def _send_smtp(message: EmailMessage) -> None:
@@ -281,18 +357,83 @@ def _send_smtp(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+def _eml_stem(row_id: int, kind: str, created_at: datetime | None) -> str:
+    """The start of the name of the row's .eml file: its time, id and kind."""
+    stamp = (created_at or utcnow()).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{row_id:06d}-{kind}-"
+
+
 def _write_eml(row: OutboxMessage, message: EmailMessage) -> Path:
     folder = Path(current_app.config["OUTBOX_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = (row.created_at or utcnow()).strftime("%Y%m%dT%H%M%S")
     # A random end: SQLite gives a deleted row's id again, and os.replace would then write
     # over an earlier mail of the same second and kind.
-    target = folder / f"{stamp}-{row.id:06d}-{row.kind}-{secrets.token_hex(4)}.eml"
+    stem = _eml_stem(row.id, row.kind, row.created_at)
+    target = folder / f"{stem}{secrets.token_hex(4)}.eml"
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
     with os.fdopen(fd, "wb") as handle:
         handle.write(message.as_bytes())
     os.replace(tmp, target)
     return target
+
+
+class WrittenMail(NamedTuple):
+    """What names an outbox row's .eml file (see _write_eml), and whom it went to."""
+
+    id: int
+    kind: str
+    created_at: datetime | None
+    recipient: str
+
+
+def written_mails(registration_ids: Iterable[int]) -> list[WrittenMail]:
+    """The outbox rows of these registrations, as needed to find their .eml files; read
+    before the rows are deleted (an erasure), the files removed once that is committed."""
+    ids = list(registration_ids)
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(
+            OutboxMessage.id, OutboxMessage.kind, OutboxMessage.created_at, OutboxMessage.recipient
+        ).where(OutboxMessage.registration_id.in_(ids))
+    )
+    return [WrittenMail(*row) for row in rows]
+
+
+def remove_eml_files(mails: Iterable[WrittenMail]) -> int:
+    """Deletes the .eml files written for these rows (an erasure: the mails hold the
+    person's name, address and private link); a file already gone, or never written (SMTP
+    delivered it, or it is still queued), is fine. Returns how many were removed.
+
+    A file is known by its row's time, id and kind, and by its To header: SQLite gives a
+    deleted row's id again, so another person's mail of the same second and kind (an
+    earlier row, deleted without its file) may carry the same name but is left alone."""
+    folder = Path(current_app.config["OUTBOX_DIR"])
+    wanted: dict[str, set[str]] = {}
+    for mail in mails:
+        stem = _eml_stem(mail.id, mail.kind, mail.created_at)
+        wanted.setdefault(stem, set()).add(mail.recipient.casefold())
+    if not wanted or not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.glob("*.eml"):
+        # the stem, then the random end (8 hex digits) and ".eml"
+        recipients = wanted.get(path.name[: -len("0123abcd.eml")])
+        if recipients is None:
+            continue
+        try:
+            with path.open("rb") as handle:
+                headers = BytesHeaderParser(policy=email_policy.default).parse(handle)
+            if str(headers["To"] or "").casefold() not in recipients:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            current_app.logger.warning("mail file %s not removed: %s", path.name, error)
+            continue
+        removed += 1
+    return removed
 
 
 def _claim(row_id: int, now: datetime) -> bool:

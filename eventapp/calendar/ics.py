@@ -15,7 +15,7 @@ serialised once per zone, span and title.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -190,6 +190,7 @@ def item_vevent(
     cancelled: bool = False,
     stamp: datetime | None = None,
     parties: Iterable[tuple[str, vCalAddress]] = (),
+    sequence: int | None = None,
 ) -> bytes:
     """The VEVENT of one programme item, in the event's own timezone, as content lines.
 
@@ -197,6 +198,8 @@ def item_vevent(
     person's registration was cancelled, or the item left their agenda). ``stamp`` is the
     DTSTAMP; it defaults to the item's last change so that feeds do not depend on the clock.
     ``parties`` are the scheduling properties of an invitation (ORGANIZER, ATTENDEE).
+    ``sequence`` is the SEQUENCE for one person (see eventapp.calendar.notify.assign_sequences);
+    the item's own by default.
 
     The properties come in icalendar's order: VEVENT's canonical ones first, then the
     others by name.
@@ -214,7 +217,9 @@ def item_vevent(
         "DTEND": _date_time("DTEND", end, end.tzinfo),
         "DTSTAMP": _date_time("DTSTAMP", stamp, UTC),
         "UID": _text("UID", item_uid(item, base_url)),
-        "SEQUENCE": _content_line("SEQUENCE", vInt(item.sequence)),
+        "SEQUENCE": _content_line(
+            "SEQUENCE", vInt(item.sequence if sequence is None else sequence)
+        ),
         "CREATED": _date_time("CREATED", _utc(item.created_at), UTC),
         "LAST-MODIFIED": _date_time("LAST-MODIFIED", last_change, UTC),
         "DESCRIPTION": _text("DESCRIPTION", item_description(event, item, base_url)),
@@ -349,17 +354,38 @@ def personal_calendar(
     registration_cancelled: bool,
     attendee: Attendee,
     base_url: str,
+    waitlisted: bool = False,
+    sequences: Mapping[int, int] | None = None,
 ) -> bytes:
     """A participant's own agenda (their feed). When their registration is cancelled the
     feed stays, with every item CANCELLED, so that subscribed clients remove them.
 
+    While the registration is ``waitlisted`` the feed holds no item at all. It must not
+    claim a seat the person does not have, and a waitlisted registration holds none, not
+    even in the plenaries (the event's capacity counts confirmed people only). The items
+    are left out rather than marked TENTATIVE: no invitation is mailed to a waitlisted
+    person either (eventapp.calendar.notify), so feed and mails agree, and on promotion
+    the items arrive CONFIRMED in both at once, without an earlier TENTATIVE copy of the
+    same UIDs whose change of STATUS clients would have to reconcile.
+
+    ``sequences`` gives each item's SEQUENCE for this person (the one their mails carried,
+    see eventapp.calendar.notify.assign_sequences); the item's own for the others.
+
     It names the person in its title only: no other participant's data, no scheduling
     properties (those belong to the invitations mailed with :func:`invitation`).
     """
+    sequences = sequences or {}
     with force_locale(event.language):
-        items = agenda_items(event, chosen_workshops)
+        items = [] if waitlisted else agenda_items(event, chosen_workshops)
         vevents = [
-            item_vevent(event, item, base_url, cancelled=registration_cancelled) for item in items
+            item_vevent(
+                event,
+                item,
+                base_url,
+                cancelled=registration_cancelled,
+                sequence=sequences.get(item.id),
+            )
+            for item in items
         ]
         return _calendar(event, f"{event.title} — {attendee.name}", vevents, items)
 
@@ -377,8 +403,12 @@ def invitation(
     base_url: str,
     stamp: datetime,
     organizer_email: str | None = None,
+    sequences: Mapping[int, int] | None = None,
 ) -> bytes:
     """An iTIP message for one participant about these items (RFC 5546).
+
+    ``sequences``: each item's SEQUENCE for this participant (see
+    eventapp.calendar.notify.assign_sequences); the item's own when not given.
 
     REQUEST invites them (or updates their copy: same UID, the item's SEQUENCE); CANCEL
     removes the items from their calendar. ORGANIZER is the event's contact address,
@@ -411,6 +441,7 @@ def invitation(
                 cancelled=method == Method.CANCEL,
                 stamp=stamp,
                 parties=parties,
+                sequence=(sequences or {}).get(item.id),
             )
             for item in chosen
         ]

@@ -103,6 +103,50 @@ def person_agenda(registration: Registration) -> list[ProgrammeItem]:
     return agenda_items(registration.event, chosen)
 
 
+def _sequence_state(registration: Registration) -> dict[str, list[int]]:
+    state = registration.calendar_sequences
+    return state if isinstance(state, dict) else {}
+
+
+def feed_sequences(registration: Registration, items: list[ProgrammeItem]) -> dict[int, int]:
+    """Each item's SEQUENCE in the person's own feed: the one their mails carry
+    (see assign_sequences), grown with the item's own since."""
+    state = _sequence_state(registration)
+    return {
+        item.id: item.sequence + state[str(item.id)][0] for item in items if str(item.id) in state
+    }
+
+
+def assign_sequences(registration: Registration, items: list[ProgrammeItem]) -> dict[int, int]:
+    """The SEQUENCE of each item in a message about to be mailed to the person, recorded.
+
+    RFC 5546 has a client ignore a message whose SEQUENCE is not above the last one it
+    took for that UID: after a CANCEL (a workshop given up, the registration cancelled), an
+    invitation to the same item at the same SEQUENCE (the person picks it again, or
+    registers again) would be dropped as stale. So every message to a person carries, for
+    each UID, a SEQUENCE above any they were sent before: the item's own SEQUENCE (which
+    the programme's edits bump, see eventapp.calendar.changes) plus an offset kept per
+    person and item, raised whenever the item's own has not grown since the last message.
+    A person who was only ever sent the programme's changes gets the item's own SEQUENCE,
+    the same as the public feed's. Their personal feed adds the same offset
+    (feed_sequences), so that it agrees with the mails.
+    """
+    state = dict(_sequence_state(registration))
+    assigned: dict[int, int] = {}
+    for item in items:
+        key = str(item.id)
+        offset, last = state.get(key, (0, None))
+        sequence = item.sequence + offset
+        if last is not None and sequence <= last:
+            offset = last + 1 - item.sequence
+            sequence = last + 1
+        state[key] = [offset, sequence]
+        assigned[item.id] = sequence
+    if assigned:
+        registration.calendar_sequences = state  # a new dict: the change is seen
+    return assigned
+
+
 def _items_for(row: OutboxMessage, registration: Registration) -> list[ProgrammeItem]:
     agenda = person_agenda(registration)
     kind = row.kind
@@ -160,6 +204,7 @@ def invitation_for(row: OutboxMessage, now: datetime | None = None) -> Invitatio
         attendee=attendee(registration),
         base_url=base_url,
         stamp=now or utcnow(),
+        sequences=assign_sequences(registration, items),
     )
     filename = "annulation.ics" if method == Method.CANCEL else "invitation.ics"
     return Invitation(method=method, data=data, filename=filename)

@@ -25,6 +25,7 @@ from eventapp.calendar.ics import (
     personal_calendar,
     programme_calendar,
 )
+from eventapp.calendar.notify import feed_sequences
 from eventapp.models import Event, RegistrationStatus
 from eventapp.programme import load_speakers, published_event
 from eventapp.registration import find_by_token
@@ -80,13 +81,15 @@ def personal(token: str) -> Response:
         abort(404)
     event = registration.event
     chosen = [choice.item for choice in registration.choices]
-    load_speakers(agenda_items(event, chosen))
+    agenda = load_speakers(agenda_items(event, chosen))
     body = personal_calendar(
         event,
         chosen,
         registration_cancelled=registration.status == RegistrationStatus.CANCELLED,
+        waitlisted=registration.status == RegistrationStatus.WAITLISTED,
         attendee=Attendee(name=registration.full_name, email=registration.email),
         base_url=current_app.config["BASE_URL"],
+        sequences=feed_sequences(registration, agenda),
     )
     changed = calendar_last_modified(event, agenda_items(event, chosen))
     changed = max(changed, registration.updated_at.astimezone(UTC).replace(microsecond=0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.extensions import db
@@ -62,6 +62,9 @@ class Registration(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Marked present on the day (check-in); attendance certificates are for these people.
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SEQUENCE of each item as last mailed to this person, {"item id": [offset, last
+    # sent]} (eventapp.calendar.notify.assign_sequences); NULL before any invitation.
+    calendar_sequences: Mapped[dict | None] = mapped_column(JSON)
 
     event: Mapped[Event] = relationship()
     choices: Mapped[list[RegistrationChoice]] = relationship(

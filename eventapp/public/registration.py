@@ -54,6 +54,7 @@ from eventapp.registration import (
     register,
     registration_window,
     seats_left,
+    waiting_for,
     waitlist_position,
 )
 from eventapp.registration.rules import NO_MARKUP
@@ -266,6 +267,7 @@ def participant_page(token: str):
         event=event,
         registration=registration,
         position=waitlist_position(registration),
+        waiting=waiting_for(registration),
         items=chosen_items(registration),
         can_change=registration.status != RegistrationStatus.CANCELLED
         and bool(choice_fields(event))

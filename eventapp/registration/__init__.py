@@ -26,6 +26,7 @@ from eventapp.registration.service import (
     reactivate,
     register,
     seats_changed,
+    waiting_for,
     waitlist_position,
 )
 
@@ -50,5 +51,6 @@ __all__ = [
     "registration_window",
     "seats_changed",
     "seats_left",
+    "waiting_for",
     "waitlist_position",
 ]

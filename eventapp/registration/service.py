@@ -37,6 +37,7 @@ from eventapp.registration.rules import (
     RegistrationRefused,
     Taken,
     choice_fields,
+    event_is_full,
     fits,
     full_items,
     seats_taken,
@@ -709,12 +710,14 @@ def _anonymise(registration: Registration, now: datetime) -> None:
 
 
 def erase(registration: Registration) -> None:
-    """Anonymises the registration: personal data and mails gone, the link dead, the
-    seat freed; the row and its workshop choices stay so that the counts stay true."""
+    """Anonymises the registration: personal data and mails gone (their outbox rows, and
+    the .eml files written for them when mail goes to files), the link dead, the seat
+    freed; the row and its workshop choices stay so that the counts stay true."""
     event = registration.event
     try:
         lock_event(event.id)
         _refresh(registration)
+        written = mail.written_mails([registration.id])
         _anonymise(registration, utcnow())
         db.session.flush()
         promote_waitlist(event)
@@ -722,11 +725,13 @@ def erase(registration: Registration) -> None:
     except BaseException:
         db.session.rollback()
         raise
+    mail.remove_eml_files(written)  # once the erasure holds: a rolled back one keeps them
 
 
 def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION) -> int:
     """Anonymises every registration of the events that ended more than ``retention`` ago
-    (what the consent text promises); returns how many. Nobody is promoted or mailed."""
+    (what the consent text promises), their mails' .eml files included; returns how many.
+    Nobody is promoted or mailed."""
     now = now or utcnow()
     event_ids = db.session.scalars(
         select(Event.id).where(Event.ends_at < now - retention).order_by(Event.id)
@@ -741,12 +746,14 @@ def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION)
                     Registration.event_id == event_id, Registration.erased_at.is_(None)
                 )
             ).all()
+            written = mail.written_mails(registration.id for registration in rows)
             for registration in rows:
                 _anonymise(registration, now)
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
+        mail.remove_eml_files(written)
         erased += len(rows)
     return erased
 
@@ -775,6 +782,29 @@ def waitlist_position(registration: Registration) -> int | None:
             Registration.status == RegistrationStatus.WAITLISTED,
             Registration.waitlist_rank <= registration.waitlist_rank,
         )
+    )
+
+
+@dataclass
+class Waiting:
+    """Why a waitlisted registration waits: the event is full, or these chosen workshops
+    are (both may hold). Empty when nothing is full any more (a seat was freed and the
+    next promotion has not run yet)."""
+
+    event_full: bool
+    items: list[ProgrammeItem]
+
+
+def waiting_for(registration: Registration) -> Waiting | None:
+    """What keeps a waitlisted registration waiting, counted now; None when it is not
+    waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    event = registration.event
+    taken = seats_taken(event.id)
+    return Waiting(
+        event_full=event_is_full(event, taken),
+        items=full_items(event, chosen_items(registration), taken),
     )
 
 
