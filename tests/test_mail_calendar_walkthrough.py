@@ -126,7 +126,9 @@ def test_every_mail_answers_to_the_events_contact_address(app, ctx, smtp) -> Non
     register(event, applicant(2), [items[a]])  # waitlisted: one seat
     register(event, applicant(1), [items[a]])  # the same address again: the link is mailed
     deliver_new()
-    send_message(event, "confirmed", "Accès au bâtiment", "Entrée par la **rue Haute**.")
+    send_message(
+        event, "confirmed", "Accès au bâtiment", "Entrée par la **rue Haute**.", key="k" * 22
+    )
     deliver_new()
     deliver_due()
     change_choices(first, [items[b]])  # changed (REQUEST) and withdrawn (CANCEL)

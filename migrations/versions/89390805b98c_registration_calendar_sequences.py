@@ -1,7 +1,7 @@
 """registration calendar sequences
 
 Revision ID: 89390805b98c
-Revises: 9b3cf69b5549
+Revises: f65981e3c1ba
 Create Date: 2026-11-25 21:03:28.232113
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '89390805b98c'
-down_revision = '9b3cf69b5549'
+down_revision = 'f65981e3c1ba'
 branch_labels = None
 depends_on = None
 
