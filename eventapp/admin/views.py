@@ -233,21 +233,25 @@ def event_new():
     )
 
 
-@bp.get("/events/<int:event_id>/")
-def event_overview(event_id: int):
-    event = get_event(event_id)
+def _overview_page(event: Event, manager_form: ManagerForm | None = None, status: int = 200):
     conflicts = programme_conflicts(
         event, link=lambda item: url_for("admin.programme", event_id=event.id) + f"#item-{item.id}"
     )
-    return render_template(
+    page = render_template(
         "admin/event.html",
         event=event,
         conflicts=conflicts,
         action=ActionForm(),
-        manager_form=ManagerForm(),
+        manager_form=manager_form or ManagerForm(),
         is_past=is_past(event),
         window=registration_window(event),
     )
+    return page, status
+
+
+@bp.get("/events/<int:event_id>/")
+def event_overview(event_id: int):
+    return _overview_page(get_event(event_id))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -398,18 +402,7 @@ def event_manager_add(event_id: int):
         else:
             flash(_("%(email)s gère maintenant cet événement.", email=user.email), "ok")
             return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
-    conflicts = programme_conflicts(event)
-    return (
-        render_template(
-            "admin/event.html",
-            event=event,
-            conflicts=conflicts,
-            action=ActionForm(),
-            manager_form=form,
-            is_past=is_past(event),
-        ),
-        400,
-    )
+    return _overview_page(event, manager_form=form, status=400)
 
 
 @bp.post("/events/<int:event_id>/managers/<int:user_id>/remove")
