@@ -36,8 +36,8 @@ class Collecting:
         return taken
 
 
-@pytest.fixture
-def smtp(app, monkeypatch) -> Iterator[Collecting]:
+@pytest.fixture(name="smtp")
+def smtp_fixture(app, monkeypatch) -> Iterator[Collecting]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -9,8 +9,6 @@ email package; calendars are parsed with icalendar."""
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import date, time, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -18,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from calendars import ItemSpec
 from calendars import make_event as make_timed_event
 from factories import make_event, workshops
 from helpers import csrf_token, visible_text
 from icalendar import Calendar
 from regutil import post_registration, reset_rate_limits, token_of
+from test_invites import smtp_fixture  # noqa: F401  (a real SMTP server)
 
 from eventapp.admin.mailing import send_message
 from eventapp.calendar.notify import DEBOUNCE
@@ -39,35 +37,6 @@ from eventapp.registration import (
     erase_expired,
     register,
 )
-
-
-class Collecting:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-    def take(self) -> list[EmailMessage]:
-        taken, self.messages = self.messages, []
-        return taken
-
-
-@pytest.fixture
-def smtp(app, monkeypatch) -> Iterator[Collecting]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Collecting()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(autouse=True)

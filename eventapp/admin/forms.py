@@ -294,13 +294,6 @@ class ItemForm(AdminForm):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("La fin doit suivre le début."))
 
-    def validate_registration_closes_at(self, field) -> None:
-        opens = self.registration_opens_at.data
-        if opens and field.data and field.data <= opens:
-            raise ValidationError(_l("La clôture doit suivre l'ouverture."))
-        if self.starts_at.data and field.data and field.data > self.starts_at.data:
-            raise ValidationError(_l("Les inscriptions se ferment au plus tard au début."))
-
 
 class MoveForm(AdminForm):
     room_id = SelectField(_l("Salle"), coerce=int, default=0)
