@@ -62,7 +62,7 @@ def test_dry_run_reports_each_line_and_stores_nothing_then_the_import_applies_it
         "Cette adresse e-mail n'est pas valide. ;"
     )
     assert "@-sign" not in dry.output  # the validator's own English reason
-    assert lines[3].startswith("ligne 5 : refusée dirk@example.org — Atelier, créneau 2 : « ")
+    assert lines[3].startswith("ligne 5 : refusée dirk@example.org — Ateliers : « ")
     assert lines[3].endswith(" » n'est pas un atelier de cet événement.")
     assert lines[4] == (
         "ligne 6 : refusée eva@example.org — Nom : "

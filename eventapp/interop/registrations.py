@@ -184,6 +184,7 @@ def _label(column: str) -> str:
         "organisation": _("Organisation"),
         "job_title": _("Fonction"),
         "status": _("Statut"),
+        "workshops": _("Ateliers"),
     }
     return labels.get(column, column)
 
