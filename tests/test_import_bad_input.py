@@ -323,9 +323,12 @@ TWO_EMAILS = b"first_name,last_name,email,email\nAna,Lopez,ana@example.org,other
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (HUGE_FIELD, "line 2: a field is longer than the limit of 131072 characters"),
-        (HUGE_HEADER, "line 1: a field is longer than the limit of 131072 characters"),
-        (TWO_EMAILS, "the header line names the column(s) email more than once"),
+        (HUGE_FIELD, "ligne 2 : un champ dépasse la limite de 131072 caractères"),
+        (HUGE_HEADER, "ligne 1 : un champ dépasse la limite de 131072 caractères"),
+        (
+            TWO_EMAILS,
+            "la ligne d'en-tête nomme la colonne email (Adresse e-mail) plus d'une fois",
+        ),
     ],
 )
 def test_a_bad_registrations_csv_is_refused_on_the_upload_page(
@@ -343,8 +346,8 @@ def test_a_bad_registrations_csv_is_refused_on_the_upload_page(
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (HUGE_FIELD, "line 2: a field is longer than the limit of 131072 characters"),
-        (TWO_EMAILS, "names the column(s) email more than once"),
+        (HUGE_FIELD, "ligne 2 : un champ dépasse la limite de 131072 caractères"),
+        (TWO_EMAILS, "nomme la colonne email (Adresse e-mail) plus d'une fois"),
     ],
 )
 def test_a_bad_registrations_csv_is_one_error_line_at_the_command_line(

@@ -52,22 +52,35 @@ def test_dry_run_reports_each_line_and_stores_nothing_then_the_import_applies_it
     dry = runner.invoke(args=["registrations", "import", "journee-ouverte", str(path), "--dry-run"])
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
-    assert lines[0] == "line 2: created ana@example.org"
-    assert lines[1] == "line 3: created bert@example.org"
-    assert lines[2].startswith("line 4: refused pas-une-adresse — email:")
-    assert lines[3].startswith("line 5: refused dirk@example.org — workshop")
-    assert lines[4].startswith("line 6: refused eva@example.org — last_name:")
-    assert "earlier line" in lines[5]
-    assert (
-        lines[-1]
-        == "Dry run, nothing stored: would be 2 created, 0 updated, 0 unchanged, 4 refused."
+    assert lines[0] == "ligne 2 : créée ana@example.org — confirmée"
+    assert lines[1] == (
+        "ligne 3 : créée bert@example.org — en liste d'attente "
+        "(atelier complet : « Atelier 1, tour 1 »)"
+    )
+    assert lines[2].startswith(
+        "ligne 4 : refusée pas-une-adresse — Adresse e-mail : "
+        "Cette adresse e-mail n'est pas valide. ;"
+    )
+    assert "@-sign" not in dry.output  # the validator's own English reason
+    assert lines[3].startswith("ligne 5 : refusée dirk@example.org — Ateliers : « ")
+    assert lines[3].endswith(" » n'est pas un atelier de cet événement.")
+    assert lines[4] == (
+        "ligne 6 : refusée eva@example.org — Nom : "
+        "Les caractères < et > et les retours à la ligne sont refusés."
+    )
+    assert lines[5] == (
+        "ligne 7 : refusée ANA@example.org — la même adresse figure déjà à la ligne 2"
+    )
+    assert lines[-1] == (
+        "Essai à blanc, rien n'a été enregistré : l'import donnerait 2 créées, "
+        "0 mises à jour, 0 inchangées, 4 refusées ; les personnes du fichier seraient "
+        "alors 1 confirmée et 1 en liste d'attente."
     )
     assert registration_count(app) == 0
     assert outbox(app) == []
 
     real = runner.invoke(args=["registrations", "import", "journee-ouverte", str(path)])
-    assert "line 2: created ana@example.org — confirmed" in real.output
-    assert "line 3: created bert@example.org — waitlisted" in real.output
+    assert real.output.splitlines()[:-1] == lines[:-1]  # the dry run told it all
     assert registration_count(app) == 2
     assert {m.kind for m in outbox(app)} == {"confirmed", "waitlisted"}
 
@@ -76,7 +89,7 @@ def test_dry_run_reports_each_line_and_stores_nothing_then_the_import_applies_it
         f"first_name,last_name,email,workshops\nAna,López,ana@example.org,{a[2]};{b[0]}\n".encode()
     )
     again = runner.invoke(args=["registrations", "import", "journee-ouverte", str(path)])
-    assert "line 2: updated ana@example.org" in again.output
+    assert "ligne 2 : mise à jour ana@example.org — ateliers changés" in again.output
     with app.app_context():
         ana = db.session.scalars(db.select(Registration).filter_by(email="ana@example.org")).one()
         assert sorted(c.item_id for c in ana.choices) == sorted([a[2], b[0]])
@@ -85,9 +98,15 @@ def test_dry_run_reports_each_line_and_stores_nothing_then_the_import_applies_it
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"nom,email\nAna,ana@example.org\n", "lacks the column(s) first_name, last_name"),
-        (b"first_name,last_name,email,role\n", "unknown column(s) role"),
-        ("first_name,last_name,email\nAnaïs,X,a@example.org\n".encode("latin-1"), "not UTF-8"),
+        (
+            b"prenom,email\nAna,ana@example.org\n",
+            "la ligne d'en-tête n'a pas les colonnes first_name (Prénom), last_name (Nom)",
+        ),
+        (b"first_name,last_name,email,role\n", "colonne inconnue : role"),
+        (
+            "first_name,last_name,email\nAnaïs,X,a@example.org\n".encode("latin-1"),
+            "ce n'est pas du texte UTF-8 (octet 30)",
+        ),
     ],
 )
 def test_unreadable_files_are_one_line_errors(app, rounds, tmp_path, content, message) -> None:
@@ -97,7 +116,9 @@ def test_unreadable_files_are_one_line_errors(app, rounds, tmp_path, content, me
         args=["registrations", "import", "journee-ouverte", str(path)]
     )
     assert result.exit_code != 0
-    assert message in result.output
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
     assert "Traceback" not in result.output
     assert registration_count(app) == 0
 
@@ -107,7 +128,7 @@ def test_unknown_slug_is_a_one_line_error(app, rounds, tmp_path) -> None:
     path.write_bytes(b"first_name,last_name,email\n")
     result = app.test_cli_runner().invoke(args=["registrations", "import", "nope", str(path)])
     assert result.exit_code != 0
-    assert "no event with the slug 'nope'" in result.output
+    assert result.stderr.strip() == "Error: aucun événement n'a l'adresse (slug) « nope »"
 
 
 def test_the_upload_page_shows_the_dry_run_report(app, client, rounds) -> None:
@@ -127,8 +148,11 @@ def test_the_upload_page_shows_the_dry_run_report(app, client, rounds) -> None:
     )
     text = visible_text(answer.text)
     assert "Essai à blanc" in text
-    assert "2 created, 0 updated, 0 unchanged, 4 refused" in text
+    assert "l'import donnerait 2 créées, 0 mises à jour, 0 inchangées, 4 refusées" in text
+    assert "1 confirmée et 1 en liste d'attente" in text
+    assert "en liste d'attente (atelier complet : « Atelier 1, tour 1 »)" in text
     assert answer.text.count('data-outcome="refused"') == 4
+    assert answer.text.count('data-status="waitlisted"') == 1
     assert registration_count(app) == 0
 
 

@@ -51,8 +51,11 @@ class RegistrationsUploadForm(FlaskForm):
     file = FileField(
         _l("Fichier CSV des inscriptions"),
         description=_l(
-            "Colonnes : first_name, last_name, email, organisation, job_title, workshops "
-            "(numéros des ateliers, séparés par des points-virgules)."
+            "Le fichier de l'export des inscriptions (modifié dans un tableur si besoin), "
+            "ou les colonnes first_name, last_name, email, organisation, job_title, "
+            "workshops (numéros des ateliers, séparés par des points-virgules). "
+            "Séparateur virgule ou point-virgule, texte UTF-8. Une adresse déjà inscrite "
+            "n'est pas inscrite deux fois : ses ateliers sont mis à jour."
         ),
         validators=[FileRequired(_l("Choisissez un fichier."))],
     )
