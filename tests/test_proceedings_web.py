@@ -87,8 +87,9 @@ def test_speaker_credit_change_is_seen(app: Flask, client, demo, exports: Path) 
     before = client.get(PDF_URL).headers["ETag"]
     with app.app_context():
         item = db.session.query(ProgrammeItem).filter_by(title="Introduction").one()
-        # Elke Sleurs: her line is her byline (Julien Van Geertsom's is written out whole).
-        item.speaker_links[1].speaker.role = "ancienne secrétaire d'État"
+        # A speaker named by their byline (Julien Van Geertsom's line is written out whole).
+        [link] = [link for link in item.speaker_links if link.speaker.name == "Elke Sleurs"]
+        link.speaker.role = "ancienne secrétaire d'État"
         db.session.commit()
     assert client.get(PDF_URL).headers["ETag"] != before
 
