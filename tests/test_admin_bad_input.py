@@ -86,6 +86,19 @@ def test_a_room_capacity_beyond_100000_is_refused(app, client, event_id, capacit
     assert _count(app, Room) == before
 
 
+@pytest.mark.parametrize(
+    ("language", "message"), [("en", "At most 100,000."), ("nl", "Hoogstens 100.000.")]
+)
+def test_the_limit_is_written_the_way_its_language_writes_numbers(
+    app, client, event_id, language, message
+) -> None:
+    client.set_cookie("lang", language)
+    url = f"/admin/events/{event_id}/rooms"
+    page = post(client, url, {"name": "Hall", "capacity": "100001"}, token_from=url)
+    assert page.status_code == 400
+    assert _error(page, "capacity") == message
+
+
 def test_the_largest_capacity_is_accepted(app, client, event_id) -> None:
     url = f"/admin/events/{event_id}/rooms"
     page = post(client, url, {"name": "Stade", "capacity": "100000"}, token_from=url)
@@ -280,7 +293,7 @@ def test_control_characters_in_event_speaker_and_item_fields(app, client, event_
 
 # --- Markdown length ---------------------------------------------------------------------
 
-TOO_LONG = "Texte trop long : 50,000 caractères au plus."
+TOO_LONG = "Texte trop long : 50 000 caractères au plus."  # visible_text: one space
 
 
 def test_markdown_over_50000_characters_is_refused(app, client, event_id) -> None:

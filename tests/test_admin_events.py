@@ -446,6 +446,10 @@ def test_registration_dates_are_set_in_the_event_form_and_shown_as_they_act(
     )
     assert refused.status_code == 400
     assert "La clôture doit suivre l'ouverture." in visible_text(refused.text)
+    after_start = post(
+        client, f"{base}/edit", {**NEW_EVENT, "registration_opens_at": "2031-03-12T10:00"}
+    )
+    assert "Les inscriptions doivent ouvrir avant le début." in visible_text(after_start.text)
     too_late = post(
         client, f"{base}/edit", {**NEW_EVENT, "registration_closes_at": "2031-03-12T10:00"}
     )

@@ -15,7 +15,7 @@ from test_admin_support import accounts_fixture, at, build_event, login, post  #
 from test_mail import Collecting, _serve
 
 from eventapp.extensions import db
-from eventapp.models import Event, ItemKind, OutboxMessage, ProgrammeItem
+from eventapp.models import Event, EventStatus, ItemKind, OutboxMessage, ProgrammeItem
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 from eventapp.registration.rules import Applicant
 from eventapp.registration.service import cancel, erase, register
@@ -23,12 +23,13 @@ from eventapp.registration.service import cancel, erase, register
 
 @pytest.fixture
 def event_id(app, accounts) -> int:
-    """Alice's draft event (plenary "Ouverture" with a summary, two parallel workshops)
+    """Alice's published event (plenary "Ouverture" with a summary, two parallel workshops)
     plus a break, which has no place in the compte-rendu."""
     with app.app_context():
         event_id = build_event(accounts["alice"])
         event = db.session.get(Event, event_id)
         event.organising_body = "SPP Intégration sociale"
+        event.status = EventStatus.PUBLISHED
         event.items.append(
             ProgrammeItem(
                 kind=ItemKind.BREAK,
@@ -349,6 +350,25 @@ def test_publishing_before_the_event_ends_asks_for_confirmation(
     assert "je publie quand même" not in visible_text(client.get(f"/admin/events/{event_id}/").text)
     response = post(client, f"/admin/events/{event_id}/proceedings", {"value": "on"})
     assert "Compte-rendu publié." in visible_text(client.get(response.headers["Location"]).text)
+
+
+def test_a_drafts_compte_rendu_cannot_be_published(app, client, event_id, smtp) -> None:
+    """Its link would lead to a 404: a draft's pages are not public."""
+    _register(app, event_id, "Ana", "ana@example.org")
+    smtp.messages.clear()
+    with app.app_context():
+        db.session.get(Event, event_id).status = EventStatus.DRAFT
+        db.session.commit()
+    login(client, "alice@example.org")
+    overview = visible_text(client.get(f"/admin/events/{event_id}/").text)
+    assert "Le formulaire public est fermé : l'événement est en brouillon" in overview
+    data = {"value": "on", "confirm": "y"}
+    response = post(client, f"/admin/events/{event_id}/proceedings", data)
+    page = visible_text(client.get(response.headers["Location"]).text)
+    assert "Publiez d'abord l'événement" in page
+    assert smtp.messages == []
+    with app.app_context():
+        assert not db.session.get(Event, event_id).proceedings_published
 
 
 def test_the_cover_and_chapter_read_the_events_own_words(app, client, event_id, tmp_path) -> None:

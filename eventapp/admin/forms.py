@@ -6,6 +6,7 @@ import re
 from datetime import date
 from zoneinfo import available_timezones
 
+from flask_babel import LazyString, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -48,9 +49,11 @@ SINGLE_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: NUL in text; XML and iCalendar forbid the others).
 MULTI_LINE_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-CAPACITY_TOO_LARGE = _l("%(max)s au plus.", max="100 000")
+# The numbers are written when the message is shown, in its language: 50 000, 50.000, 50,000.
+CAPACITY_TOO_LARGE = _l("%(max)s au plus.", max=LazyString(format_decimal, MAX_CAPACITY))
 MARKDOWN_TOO_LONG = _l(
-    "Texte trop long : %(count)s caractères au plus.", count=f"{MAX_TEXT_LENGTH:,}"
+    "Texte trop long : %(count)s caractères au plus.",
+    count=LazyString(format_decimal, MAX_TEXT_LENGTH),
 )
 YEAR_RANGE = _l("Une date entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
 
@@ -214,6 +217,10 @@ class EventForm(AdminForm):
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("La fin doit suivre le début."))
+
+    def validate_registration_opens_at(self, field) -> None:
+        if self.starts_at.data and field.data and field.data >= self.starts_at.data:
+            raise ValidationError(_l("Les inscriptions doivent ouvrir avant le début."))
 
     def validate_registration_closes_at(self, field) -> None:
         opens = self.registration_opens_at.data

@@ -20,7 +20,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from eventapp.admin import bp
-from eventapp.admin.forms import AdminForm
+from eventapp.admin.forms import MARKDOWN_TOO_LONG, AdminForm
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
 from eventapp.markdown import render_markdown
@@ -37,8 +37,6 @@ from eventapp.proceedings.authoring import (
 )
 from eventapp.proceedings.certificates import certificates_pdf, checked_in_registrations
 
-TOO_LONG = _l("Texte trop long : %(count)s caractères au plus.", count=f"{MAX_TEXT_LENGTH:,}")
-
 
 class PartForm(AdminForm):
     text = TextAreaField(
@@ -47,7 +45,7 @@ class PartForm(AdminForm):
             "Listes avec « - » (indentées pour les sous-listes), *italique*, **gras**, "
             "liens [texte](https://…)."
         ),
-        validators=[Optional(), Length(max=MAX_TEXT_LENGTH, message=TOO_LONG)],
+        validators=[Optional(), Length(max=MAX_TEXT_LENGTH, message=MARKDOWN_TOO_LONG)],
     )
     opened_with = HiddenField()
 
@@ -174,7 +172,7 @@ def proceedings_render(event_id: int):
     get_event(event_id)
     text = request.form.get("text", "")
     if len(text) > MAX_TEXT_LENGTH:
-        return jsonify(error=str(TOO_LONG)), 400
+        return jsonify(error=str(MARKDOWN_TOO_LONG)), 400
     return jsonify(html=str(render_markdown(text)))
 
 

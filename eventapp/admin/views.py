@@ -336,6 +336,16 @@ def event_proceedings(event_id: int):
     if not form.validate():
         abort(400)
     publishing = form.value.data == "on"
+    if publishing and not event.is_published:
+        # Its link would lead nowhere: a draft's pages are not public.
+        flash(
+            _(
+                "Publiez d'abord l'événement : le compte-rendu d'un brouillon n'est visible "
+                "de personne. Rien n'a changé."
+            ),
+            "error",
+        )
+        return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
     if publishing and not is_past(event) and request.form.get("confirm") != "y":
         # Publishing mails the link to every confirmed person: before the day, a slip.
         flash(
