@@ -139,6 +139,7 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
                     raise ScheduleError(out_of_years(where, _("sa date ou sa fin"))) from error
                 except Refused as error:
                     refused.append(refused_line(str(raw.get("title") or "?"), str(error)))
+                    continue
                 except (ValueError, TypeError, AttributeError):
                     label = raw.get("title") if isinstance(raw, dict) else None
                     refused.append(refused_line(str(label or "?"), _("élément mal formé")))
