@@ -88,7 +88,7 @@ def test_an_uploaded_schedule_becomes_an_event_managed_by_the_uploader(app, clie
     login(client, "alice@example.org")
     answer = _upload(client, SCHEDULE)
     assert answer.status_code == 303
-    assert "1 items created" in visible_text(client.get(answer.location).text)
+    assert "1 élément créé" in visible_text(client.get(answer.location).text)
     with app.app_context():
         event = db.session.scalars(db.select(Event)).one()
         assert [m.email for m in event.managers] == ["alice@example.org"]

@@ -168,16 +168,22 @@ def _refused_at_the_command_line(app, tmp_path: Path, data: bytes, *expected: st
 def test_a_schedule_json_nested_too_deep_is_refused_on_the_web_and_at_the_command_line(
     app, organiser, tmp_path
 ) -> None:
-    _refused_on_the_web(app, organiser, DEEP_JSON, "nested too deeply", name="s.json")
-    _refused_at_the_command_line(app, tmp_path, DEEP_JSON, "nested too deeply")
+    _refused_on_the_web(
+        app, organiser, DEEP_JSON, "le JSON est imbriqué trop profondément", name="s.json"
+    )
+    _refused_at_the_command_line(app, tmp_path, DEEP_JSON, "le JSON est imbriqué trop profondément")
 
 
 def test_a_guid_longer_than_64_characters_is_refused_with_the_limit(
     app, organiser, tmp_path
 ) -> None:
     long_guid = "g" * 100
-    _refused_on_the_web(app, organiser, _xml(guid=long_guid), "guid", "100 characters", "64")
-    _refused_at_the_command_line(app, tmp_path, _xml(guid=long_guid), "the guid", "limit is 64")
+    _refused_on_the_web(
+        app, organiser, _xml(guid=long_guid), "le guid", "compte 100 caractères", "64"
+    )
+    _refused_at_the_command_line(
+        app, tmp_path, _xml(guid=long_guid), "le guid", "la limite est de 64"
+    )
     # A guid of 64 characters is kept whole: a re-import finds the same item again.
     assert _upload_schedule(organiser, _xml(guid="g" * 64)).status_code == 303
     with app.app_context():
@@ -187,18 +193,18 @@ def test_a_guid_longer_than_64_characters_is_refused_with_the_limit(
 @pytest.mark.parametrize(
     ("values", "element", "limit"),
     [
-        ({"title": "T" * 301}, "the title", 300),
-        ({"room": "R" * 121}, "the room", 120),
-        ({"person": "P" * 201}, "the person", 200),
-        ({"conference": "C" * 201}, "the conference title", 200),
+        ({"title": "T" * 301}, "l'élément 'g1' : le titre", 300),
+        ({"room": "R" * 121}, "la salle", 120),
+        ({"person": "P" * 201}, "l'intervenant", 200),
+        ({"conference": "C" * 201}, "la conférence : le titre de la conférence", 200),
     ],
 )
 def test_text_longer_than_its_column_refuses_the_file_rather_than_being_cut(
     app, organiser, tmp_path, values, element, limit
 ) -> None:
     data = _xml(**values)
-    _refused_on_the_web(app, organiser, data, element, f"the limit is {limit}")
-    _refused_at_the_command_line(app, tmp_path, data, element, f"the limit is {limit}")
+    _refused_on_the_web(app, organiser, data, element, f"la limite est de {limit}")
+    _refused_at_the_command_line(app, tmp_path, data, element, f"la limite est de {limit}")
     # At the limit itself the text is stored whole.
     ((key, value),) = values.items()
     assert _upload_schedule(organiser, _xml(**{key: value[:limit]})).status_code == 303
@@ -214,19 +220,23 @@ def test_text_longer_than_its_column_refuses_the_file_rather_than_being_cut(
 
 
 def test_a_too_long_title_in_a_json_schedule_is_refused_too(app, organiser) -> None:
-    _refused_on_the_web(app, organiser, _json(track="T" * 301), "the track", "limit is 300")
+    _refused_on_the_web(app, organiser, _json(track="T" * 301), "le thème", "la limite est de 300")
 
 
 @pytest.mark.parametrize(
     ("values", "element", "character"),
     [
-        ({"title": "Atelier\x00nul"}, "the title", "U+0000"),
-        ({"title": "Atelier\x1b[31m"}, "the title", "U+001B"),
-        ({"room": "Salle\x07"}, "the room", "U+0007"),
-        ({"person": "Ana\nLopez"}, "the person", "U+000A"),
-        ({"track": "Piste\tune"}, "the track", "U+0009"),
-        ({"abstract": "Résumé\x00"}, "the abstract", "U+0000"),
-        ({"abstract": "Ligne\x0bverticale"}, "the abstract", "U+000B"),
+        ({"title": "Atelier\x00nul"}, "le titre 'Atelier\\x00nul'", "U+0000"),
+        (
+            {"title": "Atelier\x1b[31m"},
+            "le titre",
+            "contient le caractère de contrôle U+001B ; ce doit être une seule ligne",
+        ),
+        ({"room": "Salle\x07"}, "la salle", "U+0007"),
+        ({"person": "Ana\nLopez"}, "l'intervenant", "U+000A"),
+        ({"track": "Piste\tune"}, "le thème", "U+0009"),
+        ({"abstract": "Résumé\x00"}, "le résumé", "U+0000"),
+        ({"abstract": "Ligne\x0bverticale"}, "le résumé", "U+000B"),
     ],
 )
 def test_control_characters_in_a_json_schedule_are_refused_naming_the_element(
@@ -239,8 +249,8 @@ def test_control_characters_in_a_json_schedule_are_refused_naming_the_element(
 
 def test_control_characters_that_xml_allows_are_refused_in_one_line_values(app, organiser) -> None:
     # XML 1.0 forbids most C0 characters, but lets DEL and the C1 controls through.
-    _refused_on_the_web(app, organiser, _xml(title="Ate\x85lier"), "the title", "U+0085")
-    _refused_on_the_web(app, organiser, _xml(person="A\x7fna"), "the person", "U+007F")
+    _refused_on_the_web(app, organiser, _xml(title="Ate\x85lier"), "le titre", "U+0085")
+    _refused_on_the_web(app, organiser, _xml(person="A\x7fna"), "l'intervenant", "U+007F")
 
 
 def test_an_abstract_keeps_its_tabs_and_line_breaks(app, organiser) -> None:
@@ -264,13 +274,106 @@ def test_times_outside_1970_to_2200_are_refused_on_the_web_and_at_the_command_li
     app, organiser, tmp_path, date, duration
 ) -> None:
     data = _xml(date=date, duration=duration)
-    _refused_on_the_web(app, organiser, data, "outside the years 1970 to 2200")
-    _refused_at_the_command_line(app, tmp_path, data, "outside the years 1970 to 2200")
+    _refused_on_the_web(app, organiser, data, "tombe hors des années 1970 à 2200")
+    _refused_at_the_command_line(app, tmp_path, data, "tombe hors des années 1970 à 2200")
 
 
 def test_a_json_date_that_overflows_is_refused(app, organiser) -> None:
     data = _json(date="9999-12-31T23:00:00+00:00", duration="999:00")
-    _refused_on_the_web(app, organiser, data, "outside the years 1970 to 2200", name="s.json")
+    _refused_on_the_web(app, organiser, data, "tombe hors des années 1970 à 2200", name="s.json")
+
+
+# --- schedules: the organiser's language ------------------------------------------------
+
+CONTROL_IN_TITLE = (
+    "la conférence : le titre de la conférence 'Journée\\x1b[31m' contient le caractère de "
+    "contrôle U+001B ; ce doit être une seule ligne de texte"
+)
+
+
+def _json_with_control_in_title() -> bytes:
+    document = json.loads(_json())
+    document["schedule"]["conference"]["title"] = "Journée\x1b[31m"
+    return json.dumps(document).encode()
+
+
+def _interop_message_ids() -> set[str]:
+    """The message ids Babel extracts from the schedule import (as the catalogues will)."""
+    from babel.messages.extract import extract_from_file
+
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None}
+    folder = Path(__file__).resolve().parent.parent / "eventapp" / "interop"
+    ids: set[str] = set()
+    for name in ("schedule.py", "frab_xml.py", "c3voc_json.py", "importer.py", "cli.py"):
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(folder / name), keywords=keywords
+        ):
+            ids.update(message if isinstance(message, tuple) else (message,))
+    return ids
+
+
+def test_a_schedule_refusal_on_a_french_page_is_the_french_message(app, organiser) -> None:
+    data = _json_with_control_in_title()
+    _refused_on_the_web(app, organiser, data, f"{REFUSED} : {CONTROL_IN_TITLE}", name="s.json")
+    ids = _interop_message_ids()
+    assert "la conférence" in ids and "le titre de la conférence" in ids
+    assert (
+        "%(where)s : %(element)s %(value)s contient le caractère de contrôle %(character)s ; "
+        "ce doit être une seule ligne de texte" in ids
+    )
+
+
+def test_a_schedule_refusal_on_an_english_page_follows_the_english_catalogue(
+    app, organiser
+) -> None:
+    """The reason is translated when it is raised, in the page's language: what the English
+    catalogue gives (the French id until the lead translates it), inside the English frame."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    english = {"Accept-Language": "en"}
+    page = organiser.get(SCHEDULE_URL, headers=english)
+    answer = organiser.post(
+        SCHEDULE_URL,
+        headers=english,
+        data={
+            "csrf_token": csrf_token(page.text),
+            "timezone": "Europe/Brussels",
+            "file": (io.BytesIO(_json_with_control_in_title()), "s.json"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400
+    with app.test_request_context(), force_locale("en"):
+        reason = _(
+            "%(where)s : %(element)s %(value)s contient le caractère de contrôle "
+            "%(character)s ; ce doit être une seule ligne de texte",
+            where=_("la conférence"),
+            element=_("le titre de la conférence"),
+            value="'Journée\\x1b[31m'",
+            character="U+001B",
+        )
+    text = visible_text(answer.text)
+    assert f"File rejected, nothing was imported: {reason}" in text, text
+    assert _counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_the_schedule_import_reports_in_french_on_the_page(app, organiser) -> None:
+    document = json.loads(_json())
+    rooms = document["schedule"]["conference"]["days"][0]["rooms"]
+    rooms["Salle 1"].append({"guid": "g2", "title": "Introduction", "duration": "00:30"})
+    rooms["Salle 1"].append(
+        {"guid": "g3", "title": "Trop long", "date": "2031-05-10T11:00", "duration": "99999:00"}
+    )
+    answer = _upload_schedule(organiser, json.dumps(document).encode(), "s.json")
+    assert answer.status_code == 303
+    text = visible_text(organiser.get(answer.headers["Location"]).text)
+    assert (
+        "Événement « fichier-importe » créé : 1 élément créé, 0 mis à jour, 0 inchangés, "
+        "2 refusés." in text
+    ), text
+    assert "Refusé : Introduction : ni date ni heure de début" in text
+    assert "Refusé : Trop long : la durée '99999:00' n'est pas au format HH:MM" in text
 
 
 def test_a_refused_reimport_leaves_the_existing_event_as_it_was(app, organiser) -> None:
@@ -283,7 +386,7 @@ def test_a_refused_reimport_leaves_the_existing_event_as_it_was(app, organiser) 
         db.session.remove()
     # Another title for the same item, and a room name over the limit: nothing changes.
     data = _xml(title="Atelier renommé", room="R" * 121)
-    _refused_on_the_web(app, organiser, data, "the room", "the limit is 120")
+    _refused_on_the_web(app, organiser, data, "la salle", "la limite est de 120")
     with app.app_context():
         assert db.session.scalars(select(ProgrammeItem.title)).all() == ["Atelier d'origine"]
         assert db.session.scalars(select(Room.name)).all() == ["Salle 1"]
@@ -373,11 +476,11 @@ def test_a_refused_event_is_reported_on_one_short_line(app, tmp_path) -> None:
     path.write_text(json.dumps(document))
     result = _cli(app, "import", str(path))
     assert result.exit_code == 0, result.output
-    refused = [line for line in result.stdout.splitlines() if "refused:" in line]
+    refused = [line for line in result.stdout.splitlines() if "Refusé :" in line]
     assert len(refused) == 1
-    assert refused[0].startswith("  refused: Deux\\nlignesxxx")
+    assert refused[0].startswith("  Refusé : Deux\\nlignesxxx")
     assert len(refused[0]) < 250
-    assert "Event 'fichier-importe' created: 1 items created" in result.stdout
+    assert "Événement « fichier-importe » créé : 1 élément créé, 0 mis à jour" in result.stdout
 
 
 def test_an_id_that_is_not_ascii_digits_is_ignored_not_a_crash() -> None:

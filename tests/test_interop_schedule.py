@@ -236,18 +236,24 @@ def test_import_command_reports_and_refuses_oversized_files(app, ctx, tmp_path) 
     runner = app.test_cli_runner()
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Event 'forum-social-2027' created: 3 items created" in result.output
-    assert "refused: Une ligne fautive" in result.output
+    assert "Événement « forum-social-2027 » créé : 3 éléments créés, 0 mis à jour" in result.output
+    assert (
+        "Refusé : Une ligne fautive : la date 'not-a-date' n'est pas au format ISO 8601"
+        in result.output
+    )
     again = runner.invoke(args=["import", str(path)])
-    assert "updated: 0 items created, 0 updated, 3 unchanged" in again.output
+    assert (
+        "Événement « forum-social-2027 » mis à jour : 0 éléments créés, 0 mis à jour, "
+        "3 inchangés, 1 refusé." in again.output
+    )
     missing = runner.invoke(args=["import", str(tmp_path / "absent.xml")])
-    assert missing.exit_code != 0 and "cannot read" in missing.output
+    assert missing.exit_code != 0 and "impossible de lire" in missing.output
     app.config["MAX_IMPORT_BYTES"] = 1024
     try:
         big = runner.invoke(args=["import", str(path)])
     finally:
         app.config.pop("MAX_IMPORT_BYTES")
-    assert big.exit_code != 0 and "the limit is" in big.output
+    assert big.exit_code != 0 and "la limite est de 0 Mo" in big.output
 
 
 def test_json_import_of_another_timezone(ctx) -> None:

@@ -7,16 +7,18 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from eventapp.interop.schedule import (
-    FIRST_YEAR,
-    LAST_YEAR,
     Schedule,
     ScheduleError,
     ScheduleItem,
     duration_text,
+    item_where,
+    out_of_years,
     parse_duration,
     quoted,
-    shown,
+    refused_line,
 )
 from eventapp.request_input import parse_id
 
@@ -95,18 +97,32 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
         document = json.loads(data)
         conference = document["schedule"]["conference"]
     except RecursionError as error:
-        raise ScheduleError("refused: the JSON is nested too deeply") from error
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ScheduleError(f"not valid JSON: {error}") from error
+        raise ScheduleError(_("le JSON est imbriqué trop profondément")) from error
+    except UnicodeDecodeError as error:
+        raise ScheduleError(_("JSON invalide : le texte n'est pas en UTF-8")) from error
+    except json.JSONDecodeError as error:
+        raise ScheduleError(
+            _(
+                "JSON invalide, ligne %(line)s, colonne %(column)s",
+                line=error.lineno,
+                column=error.colno,
+            )
+        ) from error
+    except ValueError as error:
+        raise ScheduleError(_("JSON invalide")) from error
     except (KeyError, TypeError) as error:
-        raise ScheduleError("not a schedule.json: no schedule.conference") from error
+        raise ScheduleError(
+            _("ce n'est pas un schedule.json : pas de schedule.conference")
+        ) from error
     if not isinstance(conference, dict) or not conference.get("acronym"):
-        raise ScheduleError("the conference has no acronym")
+        raise ScheduleError(_("la conférence n'a pas d'acronyme"))
     tz_name = conference.get("time_zone_name") or default_timezone
     try:
         tz = ZoneInfo(str(tz_name))
     except (KeyError, ValueError) as error:
-        raise ScheduleError(f"unknown time zone {tz_name!r}") from error
+        raise ScheduleError(
+            _("fuseau horaire inconnu : %(zone)s", zone=quoted(str(tz_name)))
+        ) from error
 
     items: list[ScheduleItem] = []
     refused: list[str] = []
@@ -119,14 +135,14 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
                 try:
                     item = _parse_item(raw, day, str(room_name), tz)
                 except OverflowError as error:
-                    where = quoted(str(raw.get("guid") or raw.get("id") or ""))
-                    raise ScheduleError(
-                        f"event {where}: its date or end falls outside the years "
-                        f"{FIRST_YEAR} to {LAST_YEAR}"
-                    ) from error
-                except (ValueError, TypeError, AttributeError) as error:
+                    where = item_where(str(raw.get("guid") or raw.get("id") or ""))
+                    raise ScheduleError(out_of_years(where, _("sa date ou sa fin"))) from error
+                except Refused as error:
+                    refused.append(refused_line(str(raw.get("title") or "?"), str(error)))
+                    continue
+                except (ValueError, TypeError, AttributeError):
                     label = raw.get("title") if isinstance(raw, dict) else None
-                    refused.append(shown(f"{label or '?'}: {error}"))
+                    refused.append(refused_line(str(label or "?"), _("élément mal formé")))
                     continue
                 if item.room not in rooms:
                     rooms.append(item.room)
@@ -141,7 +157,7 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
     except ValueError:
         end = max(starts) if starts else start
     if start is None:
-        raise ScheduleError("the schedule has neither dates nor events")
+        raise ScheduleError(_("le programme n'a ni dates ni éléments"))
     return Schedule(
         acronym=str(conference["acronym"]),
         title=str(conference.get("title") or conference["acronym"]),
@@ -153,25 +169,48 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
     ), refused
 
 
+class Refused(ValueError):
+    """An event of the file left out, for the reason its message gives (in French)."""
+
+
 def _parse_item(raw: dict, day: dict, room: str, tz: ZoneInfo) -> ScheduleItem:
     title = str(raw.get("title") or "").strip()
     if not title:
-        raise ValueError("no title")
+        raise Refused(_("pas de titre"))
     guid = str(raw.get("guid") or "").strip() or (f"id-{raw['id']}" if raw.get("id") else "")
     if not guid:
-        raise ValueError("neither guid nor id")
+        raise Refused(_("ni guid ni id"))
     if raw.get("date"):
-        start = datetime.fromisoformat(str(raw["date"]))
+        stamp = str(raw["date"])
+        try:
+            start = datetime.fromisoformat(stamp)
+        except ValueError as error:
+            raise Refused(
+                _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
+            ) from error
         start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
     elif raw.get("start") and day.get("date"):
-        start = datetime.combine(
-            date.fromisoformat(str(day["date"])), time.fromisoformat(str(raw["start"])), tz
-        )
+        stamp, clock = str(day["date"]), str(raw["start"])
+        try:
+            day_date = date.fromisoformat(stamp)
+        except ValueError as error:
+            raise Refused(
+                _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
+            ) from error
+        try:
+            start = datetime.combine(day_date, time.fromisoformat(clock), tz)
+        except ValueError as error:
+            raise Refused(
+                _("l'heure de début %(value)s n'est pas au format HH:MM", value=quoted(clock))
+            ) from error
     else:
-        raise ValueError("no date and start time")
-    duration = parse_duration(str(raw.get("duration") or ""))
+        raise Refused(_("ni date ni heure de début"))
+    try:
+        duration = parse_duration(str(raw.get("duration") or ""))
+    except ValueError as error:
+        raise Refused(str(error)) from error
     if duration.total_seconds() <= 0:
-        raise ValueError("duration must be positive")
+        raise Refused(_("la durée doit être positive"))
     persons = [
         str(person.get("public_name") or person.get("name") or "").strip()
         for person in raw.get("persons") or []

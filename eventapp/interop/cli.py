@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 from eventapp.interop.c3voc_json import from_json
 from eventapp.interop.frab_xml import from_xml
@@ -40,20 +41,27 @@ def import_command(file: Path, timezone: str) -> None:
     try:
         size = file.stat().st_size
     except OSError as error:
-        raise click.ClickException(f"cannot read {file}: {error.strerror}") from error
+        raise click.ClickException(
+            _("impossible de lire %(file)s : %(reason)s", file=file, reason=error.strerror)
+        ) from error
     limit = current_app.config.get("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
     if size > limit:
         raise click.ClickException(
-            f"{file} is {size // (1024 * 1024)} MB; the limit is {limit // (1024 * 1024)} MB"
+            _(
+                "%(file)s pèse %(size)s Mo ; la limite est de %(limit)s Mo",
+                file=file,
+                size=size // (1024 * 1024),
+                limit=limit // (1024 * 1024),
+            )
         )
     try:
         schedule, refused = read_schedule(file.read_bytes(), timezone)
         with click.progressbar(
-            length=len(schedule.items), label="Importing", file=sys.stderr
+            length=len(schedule.items), label=_("Import"), file=sys.stderr
         ) as bar:
             report = import_schedule(schedule, refused, progress=lambda _row: bar.update(1))
     except ScheduleError as error:
         raise click.ClickException(f"{file}: {error}") from error
     click.echo(report.summary())
     for reason in report.refused:
-        click.echo(f"  refused: {reason}")
+        click.echo("  " + _("Refusé : %(reason)s", reason=reason))

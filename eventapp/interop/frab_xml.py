@@ -8,16 +8,18 @@ from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
+from flask_babel import gettext as _
 
 from eventapp.interop.schedule import (
-    FIRST_YEAR,
-    LAST_YEAR,
     Schedule,
     ScheduleError,
     ScheduleItem,
     duration_text,
+    item_where,
+    out_of_years,
     parse_duration,
     quoted,
+    refused_line,
     shown,
 )
 from eventapp.request_input import parse_id
@@ -90,21 +92,32 @@ def from_xml(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise ScheduleError(
-            f"refused: the file declares a DTD or entities ({type(error).__name__})"
+            _(
+                "le fichier déclare une DTD ou des entités (%(kind)s)",
+                kind=type(error).__name__,
+            )
         ) from error
     except ParseError as error:
-        raise ScheduleError(f"not well-formed XML: {error}") from error
+        line, column = getattr(error, "position", (0, 0))
+        raise ScheduleError(
+            _("XML mal formé, ligne %(line)s, colonne %(column)s", line=line, column=column + 1)
+        ) from error
     if root.tag != "schedule":
-        raise ScheduleError(f"not a schedule.xml: the root element is <{root.tag}>")
+        raise ScheduleError(
+            _(
+                "ce n'est pas un schedule.xml : l'élément racine est <%(tag)s>",
+                tag=shown(str(root.tag), 40),
+            )
+        )
     conference = root.find("conference")
     acronym = _text(conference, "acronym")
     if not acronym:
-        raise ScheduleError("the <conference> has no <acronym>")
+        raise ScheduleError(_("l'élément <conference> n'a pas d'<acronym>"))
     tz_name = _text(conference, "time_zone_name", default_timezone)
     try:
         tz = ZoneInfo(tz_name)
     except (KeyError, ValueError) as error:
-        raise ScheduleError(f"unknown time zone {tz_name!r}") from error
+        raise ScheduleError(_("fuseau horaire inconnu : %(zone)s", zone=quoted(tz_name))) from error
 
     items: list[ScheduleItem] = []
     refused: list[str] = []
@@ -116,14 +129,11 @@ def from_xml(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
                 try:
                     item = _parse_item(element, day, room_name, tz)
                 except OverflowError as error:
-                    where = quoted(element.get("guid") or element.get("id") or "")
-                    raise ScheduleError(
-                        f"event {where}: its date or end falls outside the years "
-                        f"{FIRST_YEAR} to {LAST_YEAR}"
-                    ) from error
+                    where = item_where(element.get("guid") or element.get("id") or "")
+                    raise ScheduleError(out_of_years(where, _("sa date ou sa fin"))) from error
                 except ValueError as error:
                     label = _text(element, "title") or element.get("guid") or element.get("id")
-                    refused.append(shown(f"{label}: {error}"))
+                    refused.append(refused_line(label or "?", str(error)))
                     continue
                 if item.room not in rooms:
                     rooms.append(item.room)
@@ -132,7 +142,7 @@ def from_xml(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
     start = _date(_text(conference, "start")) or (min(starts) if starts else None)
     end = _date(_text(conference, "end")) or (max(starts) if starts else start)
     if start is None:
-        raise ScheduleError("the schedule has neither dates nor events")
+        raise ScheduleError(_("le programme n'a ni dates ni éléments"))
     return Schedule(
         acronym=acronym,
         title=_text(conference, "title", acronym),
@@ -154,29 +164,33 @@ def _date(text: str) -> date | None:
 def _parse_item(element: ET.Element, day: ET.Element, room: str, tz: ZoneInfo) -> ScheduleItem:
     title = _text(element, "title")
     if not title:
-        raise ValueError("no title")
+        raise ValueError(_("pas de titre"))
     guid = (element.get("guid") or "").strip() or f"id-{element.get('id', '')}"
     if guid == "id-":
-        raise ValueError("neither guid nor id")
+        raise ValueError(_("ni guid ni id"))
     stamp = _text(element, "date")
     if stamp:
         try:
             start = datetime.fromisoformat(stamp)
         except ValueError as error:
-            raise ValueError(f"date {stamp!r} is not ISO 8601") from error
+            raise ValueError(
+                _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
+            ) from error
         start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
     else:
         day_date = _date(day.get("date", ""))
         clock = _text(element, "start")
         if day_date is None or not clock:
-            raise ValueError("no date and start time")
+            raise ValueError(_("ni date ni heure de début"))
         try:
             start = datetime.combine(day_date, time.fromisoformat(clock), tz)
         except ValueError as error:
-            raise ValueError(f"start {clock!r} is not HH:MM") from error
+            raise ValueError(
+                _("l'heure de début %(value)s n'est pas au format HH:MM", value=quoted(clock))
+            ) from error
     duration = parse_duration(_text(element, "duration"))
     if duration.total_seconds() <= 0:
-        raise ValueError("duration must be positive")
+        raise ValueError(_("la durée doit être positive"))
     persons = [
         (person.text or "").strip()
         for person in element.iter("person")

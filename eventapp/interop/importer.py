@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -16,7 +18,8 @@ from eventapp.interop.schedule import (
     ScheduleItem,
     check_schedule,
     kind_from_type,
-    shown,
+    quoted,
+    refused_line,
     slugify,
 )
 from eventapp.models import Event, EventStatus, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
@@ -36,13 +39,33 @@ class ImportReport:
     not_in_file: int = 0
 
     def summary(self) -> str:
-        what = "created" if self.event_created else "updated"
-        line = (
-            f"Event {self.event_slug!r} {what}: {self.created} items created, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.refused)} refused"
-        )
+        """One line for the organiser, in the current language (made when shown)."""
+        counts = {
+            "created": ngettext("%(num)d élément créé", "%(num)d éléments créés", self.created),
+            "updated": ngettext("%(num)d mis à jour", "%(num)d mis à jour", self.updated),
+            "unchanged": ngettext("%(num)d inchangé", "%(num)d inchangés", self.unchanged),
+            "refused": ngettext("%(num)d refusé", "%(num)d refusés", len(self.refused)),
+        }
+        if self.event_created:
+            line = _(
+                "Événement « %(slug)s » créé : %(created)s, %(updated)s, %(unchanged)s, "
+                "%(refused)s",
+                slug=self.event_slug,
+                **counts,
+            )
+        else:
+            line = _(
+                "Événement « %(slug)s » mis à jour : %(created)s, %(updated)s, "
+                "%(unchanged)s, %(refused)s",
+                slug=self.event_slug,
+                **counts,
+            )
         if self.not_in_file:
-            line += f", {self.not_in_file} not in the file (left as they were)"
+            line += ngettext(
+                ", %(num)d absent du fichier (laissé tel quel)",
+                ", %(num)d absents du fichier (laissés tels quels)",
+                self.not_in_file,
+            )
         return line + "."
 
 
@@ -60,7 +83,12 @@ def import_schedule(
     check_schedule(schedule)
     slug = schedule.acronym if SLUG_PATTERN.match(schedule.acronym) else slugify(schedule.acronym)
     if not slug:
-        raise ScheduleError(f"the acronym {schedule.acronym!r} cannot be made into a slug")
+        raise ScheduleError(
+            _(
+                "l'acronyme %(acronym)s ne donne pas d'adresse (slug)",
+                acronym=quoted(schedule.acronym),
+            )
+        )
     report = ImportReport(event_slug=slug, refused=list(refused))
     event = db.session.scalars(select(Event).where(Event.slug == slug)).first()
     if event is None:
@@ -81,7 +109,10 @@ def import_schedule(
                 progress(row)
             if row.guid in seen:
                 report.refused.append(
-                    shown(f"{row.title}: guid {row.guid} appears twice in the file")
+                    refused_line(
+                        row.title,
+                        _("le guid %(guid)s figure deux fois dans le fichier", guid=row.guid),
+                    )
                 )
                 continue
             seen.add(row.guid)

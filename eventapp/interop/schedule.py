@@ -7,11 +7,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from eventapp.models import Event, ItemKind
 
 
 class ScheduleError(ValueError):
-    """A schedule file that cannot be read at all; the message says why, in one line."""
+    """A schedule file that cannot be read at all; the message says why, in one line, in
+    French through Flask-Babel (translated when raised, in the current language)."""
 
 
 #: Years a programme may span, as the API allows them (earlier or later times overflow the
@@ -25,6 +30,16 @@ LIMITS = {
     "room": 120,
     "track": 300,
     "person": 200,
+}
+#: The elements as a message names them (lazy: translated when the message is made).
+ELEMENT_NAMES = {
+    "conference title": _l("le titre de la conférence"),
+    "guid": _l("le guid"),
+    "title": _l("le titre"),
+    "room": _l("la salle"),
+    "track": _l("le thème"),
+    "person": _l("l'intervenant"),
+    "language": _l("la langue"),
 }
 #: Control characters (Unicode category Cc): none in one-line values; in the abstract, only
 #: tab, carriage return and line feed.
@@ -126,6 +141,26 @@ def quoted(text: str, width: int = 40) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
+def item_where(guid: str) -> str:
+    """The place of a message about one event of the file, named by its guid."""
+    return _("l'élément %(guid)s", guid=quoted(guid))
+
+
+def out_of_years(where: str, moment: str) -> str:
+    return _(
+        "%(where)s : %(moment)s tombe hors des années %(first)s à %(last)s",
+        where=where,
+        moment=moment,
+        first=FIRST_YEAR,
+        last=LAST_YEAR,
+    )
+
+
+def refused_line(label: str, reason: str) -> str:
+    """A line of the report for one event of the file that was refused."""
+    return shown(_("%(title)s : %(reason)s", title=label, reason=reason))
+
+
 def shown(text: str, width: int = 200) -> str:
     """A line for a report: control characters escaped (\\x00), long ones cut."""
     text = CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
@@ -141,23 +176,18 @@ def in_range(start: datetime, end: datetime, where: str) -> None:
         except OverflowError:
             years.add(0)
         if not all(FIRST_YEAR <= year <= LAST_YEAR for year in years):
-            raise ScheduleError(
-                f"{where}: {moment.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
-            )
+            raise ScheduleError(out_of_years(where, moment.isoformat()))
 
 
 def check_schedule(schedule: Schedule) -> None:
     """Refuses (ScheduleError, naming the element) a file whose text would not be stored as
     it is: longer than its column, or with control characters; and times out of range."""
-    _check_text("conference title", schedule.title, "the conference")
+    _check_text("conference title", schedule.title, _("la conférence"))
     for day in (schedule.start, schedule.end):
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            raise ScheduleError(
-                f"the conference: {day.isoformat()} is outside the years {FIRST_YEAR} to "
-                f"{LAST_YEAR}"
-            )
+            raise ScheduleError(out_of_years(_("la conférence"), day.isoformat()))
     for item in schedule.items:
-        where = f"event {quoted(item.guid)}"
+        where = item_where(item.guid)
         _check_text("guid", item.guid, where)
         _check_text("title", item.title, where)
         _check_text("room", item.room, where)
@@ -168,8 +198,12 @@ def check_schedule(schedule: Schedule) -> None:
         found = CONTROL_BUT_LINES.search(item.abstract)
         if found:
             raise ScheduleError(
-                f"{where}: the abstract contains the control character "
-                f"U+{ord(found.group()):04X}; only tab and line breaks are allowed"
+                _(
+                    "%(where)s : le résumé contient le caractère de contrôle %(character)s ; "
+                    "seuls la tabulation et les sauts de ligne sont permis",
+                    where=where,
+                    character=f"U+{ord(found.group()):04X}",
+                )
             )
         in_range(item.start, item.end, where)
 
@@ -178,14 +212,29 @@ def _check_text(element: str, value: str, where: str) -> None:
     limit = LIMITS.get(element)
     if limit is not None and len(value) > limit:
         raise ScheduleError(
-            f"{where}: the {element} {quoted(value)} is {len(value)} characters long; "
-            f"the limit is {limit}"
+            ngettext(
+                "%(where)s : %(element)s %(value)s compte %(num)d caractère ; la limite est "
+                "de %(limit)s",
+                "%(where)s : %(element)s %(value)s compte %(num)d caractères ; la limite est "
+                "de %(limit)s",
+                len(value),
+                where=where,
+                element=ELEMENT_NAMES[element],
+                value=quoted(value),
+                limit=limit,
+            )
         )
     found = CONTROL.search(value)
     if found:
         raise ScheduleError(
-            f"{where}: the {element} {quoted(value)} contains the control character "
-            f"U+{ord(found.group()):04X}; it must be a single line of text"
+            _(
+                "%(where)s : %(element)s %(value)s contient le caractère de contrôle "
+                "%(character)s ; ce doit être une seule ligne de texte",
+                where=where,
+                element=ELEMENT_NAMES[element],
+                value=quoted(value),
+                character=f"U+{ord(found.group()):04X}",
+            )
         )
 
 
@@ -198,6 +247,8 @@ def parse_duration(text: str) -> timedelta:
     """ "01:30" or "01:30:00" (frab), also "1:30"; refuses anything else."""
     match = re.fullmatch(r"\s*(\d{1,3}):(\d{2})(?::(\d{2}))?\s*", text or "")
     if not match:
-        raise ValueError(f"duration {text!r} is not HH:MM")
+        raise ValueError(
+            _("la durée %(value)s n'est pas au format HH:MM", value=quoted(text or ""))
+        )
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return timedelta(hours=hours, minutes=minutes, seconds=seconds)
