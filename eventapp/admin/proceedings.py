@@ -52,7 +52,7 @@ class PartForm(AdminForm):
 
 class TitlesForm(AdminForm):
     """The compte-rendu's own words for its cover and its chapter (left empty: the
-    defaults shown as placeholders)."""
+    defaults, shown greyed in the empty fields)."""
 
     cover_line = StringField(
         _l("Ligne de la page de titre"),

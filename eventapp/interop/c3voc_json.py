@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from eventapp.interop.schedule import (
+    ItemRefused,
     Schedule,
     ScheduleError,
     ScheduleItem,
@@ -17,8 +18,10 @@ from eventapp.interop.schedule import (
     item_where,
     out_of_years,
     parse_duration,
+    parse_start,
     quoted,
     refused_line,
+    start_on,
 )
 from eventapp.request_input import parse_id
 
@@ -137,7 +140,7 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
                 except OverflowError as error:
                     where = item_where(str(raw.get("guid") or raw.get("id") or ""))
                     raise ScheduleError(out_of_years(where, _("sa date ou sa fin"))) from error
-                except Refused as error:
+                except ItemRefused as error:
                     refused.append(refused_line(str(raw.get("title") or "?"), str(error)))
                     continue
                 except (ValueError, TypeError, AttributeError):
@@ -169,48 +172,26 @@ def from_json(data: bytes, default_timezone: str) -> tuple[Schedule, list[str]]:
     ), refused
 
 
-class Refused(ValueError):
-    """An event of the file left out, for the reason its message gives (in French)."""
-
-
 def _parse_item(raw: dict, day: dict, room: str, tz: ZoneInfo) -> ScheduleItem:
     title = str(raw.get("title") or "").strip()
     if not title:
-        raise Refused(_("pas de titre"))
+        raise ItemRefused(_("pas de titre"))
     guid = str(raw.get("guid") or "").strip() or (f"id-{raw['id']}" if raw.get("id") else "")
     if not guid:
-        raise Refused(_("ni guid ni id"))
+        raise ItemRefused(_("ni guid ni id"))
     if raw.get("date"):
-        stamp = str(raw["date"])
-        try:
-            start = datetime.fromisoformat(stamp)
-        except ValueError as error:
-            raise Refused(
-                _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
-            ) from error
-        start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+        start = parse_start(str(raw["date"]), tz)
     elif raw.get("start") and day.get("date"):
-        stamp, clock = str(day["date"]), str(raw["start"])
-        try:
-            day_date = date.fromisoformat(stamp)
-        except ValueError as error:
-            raise Refused(
-                _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
-            ) from error
-        try:
-            start = datetime.combine(day_date, time.fromisoformat(clock), tz)
-        except ValueError as error:
-            raise Refused(
-                _("l'heure de début %(value)s n'est pas au format HH:MM", value=quoted(clock))
-            ) from error
+        day_start = parse_start(str(day["date"])[:10], tz)
+        start = start_on(day_start.date(), str(raw["start"]), tz)
     else:
-        raise Refused(_("ni date ni heure de début"))
+        raise ItemRefused(_("ni date ni heure de début"))
     try:
         duration = parse_duration(str(raw.get("duration") or ""))
     except ValueError as error:
-        raise Refused(str(error)) from error
+        raise ItemRefused(str(error)) from error
     if duration.total_seconds() <= 0:
-        raise Refused(_("la durée doit être positive"))
+        raise ItemRefused(_("la durée doit être positive"))
     persons = [
         str(person.get("public_name") or person.get("name") or "").strip()
         for person in raw.get("persons") or []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405  (only to build; parsing goes through defusedxml)
-from datetime import date, datetime, time
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
@@ -18,9 +18,11 @@ from eventapp.interop.schedule import (
     item_where,
     out_of_years,
     parse_duration,
+    parse_start,
     quoted,
     refused_line,
     shown,
+    start_on,
 )
 from eventapp.request_input import parse_id
 
@@ -170,24 +172,13 @@ def _parse_item(element: ET.Element, day: ET.Element, room: str, tz: ZoneInfo) -
         raise ValueError(_("ni guid ni id"))
     stamp = _text(element, "date")
     if stamp:
-        try:
-            start = datetime.fromisoformat(stamp)
-        except ValueError as error:
-            raise ValueError(
-                _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
-            ) from error
-        start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+        start = parse_start(stamp, tz)
     else:
         day_date = _date(day.get("date", ""))
         clock = _text(element, "start")
         if day_date is None or not clock:
             raise ValueError(_("ni date ni heure de début"))
-        try:
-            start = datetime.combine(day_date, time.fromisoformat(clock), tz)
-        except ValueError as error:
-            raise ValueError(
-                _("l'heure de début %(value)s n'est pas au format HH:MM", value=quoted(clock))
-            ) from error
+        start = start_on(day_date, clock, tz)
     duration = parse_duration(_text(element, "duration"))
     if duration.total_seconds() <= 0:
         raise ValueError(_("la durée doit être positive"))

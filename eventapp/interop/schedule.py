@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -241,6 +242,31 @@ def _check_text(element: str, value: str, where: str) -> None:
 def duration_text(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class ItemRefused(ValueError):
+    """An event of the file left out, for the reason its message gives (in French)."""
+
+
+def parse_start(stamp: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 date and time, in ``tz`` when it names no offset of its own."""
+    try:
+        start = datetime.fromisoformat(stamp)
+    except ValueError as error:
+        raise ItemRefused(
+            _("la date %(value)s n'est pas au format ISO 8601", value=quoted(stamp))
+        ) from error
+    return start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+
+
+def start_on(day: date, clock: str, tz: ZoneInfo) -> datetime:
+    """The day's "HH:MM" in ``tz``."""
+    try:
+        return datetime.combine(day, time.fromisoformat(clock), tz)
+    except ValueError as error:
+        raise ItemRefused(
+            _("l'heure de début %(value)s n'est pas au format HH:MM", value=quoted(clock))
+        ) from error
 
 
 def parse_duration(text: str) -> timedelta:
