@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
 
-    from eventapp import api, errors, static_files
+    from eventapp import api, errors, security, static_files
     from eventapp.admin import bp as admin_bp
     from eventapp.calendar.views import bp as calendar_bp
     from eventapp.interop.views import bp as interop_bp
@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     compress.init_app(app)
 
     errors.init_app(app)
+    security.init_app(app)
     from eventapp.cli import register_commands
 
     register_commands(app)

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from eventapp.security import trusted_proxies
+
 LANGUAGES = ("fr", "nl", "en")
 
 
@@ -52,6 +54,10 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         LANGUAGES=LANGUAGES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # None: Secure exactly when BASE_URL is https (decided in _check).
+        SESSION_COOKIE_SECURE=None,
+        # 0: the client is the socket's peer; N: N reverse proxies' X-Forwarded-* are believed.
+        TRUSTED_PROXIES=0,
         WTF_CSRF_TIME_LIMIT=None,
         # gzip for text answers worth it; PDFs and images are compressed already.
         COMPRESS_ALGORITHM=["gzip"],
@@ -92,6 +98,19 @@ def _check(config) -> None:
             f"EVENTAPP_BASE_URL must be an absolute http(s) URL, not {config['BASE_URL']!r}"
         )
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    try:
+        config["TRUSTED_PROXIES"] = trusted_proxies(config.get("TRUSTED_PROXIES"))
+    except ValueError:
+        raise ConfigError(
+            "EVENTAPP_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+            f"(0 for none), not {config.get('TRUSTED_PROXIES')!r}"
+        ) from None
+    # Cookies (session, with its CSRF token; "remember me"; language) are Secure on https.
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = base.scheme == "https"
+    config["REMEMBER_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = config.get("SESSION_COOKIE_SAMESITE", "Lax")
     if config.get("MAIL_DELIVERY") not in ("request", "worker"):
         raise ConfigError(
             f"EVENTAPP_MAIL_DELIVERY must be 'request' or 'worker', not {config['MAIL_DELIVERY']!r}"

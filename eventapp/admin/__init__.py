@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, request
 from flask_login import current_user
 
@@ -17,16 +15,8 @@ PUBLIC_ENDPOINTS = {"admin.login"}
 
 @bp.record_once
 def _configure(state) -> None:
-    app = state.app
-    # Secure cookies whenever the site is served over https, unless explicitly configured.
-    if "EVENTAPP_SESSION_COOKIE_SECURE" not in os.environ and str(
-        app.config.get("BASE_URL", "")
-    ).startswith("https://"):
-        app.config["SESSION_COOKIE_SECURE"] = True
-    app.config.setdefault("ADMIN_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
-    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
-    app.config["REMEMBER_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
+    # Cookies' Secure flag: eventapp.config (on when BASE_URL is https).
+    state.app.config.setdefault("ADMIN_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
 
 
 @login_manager.user_loader
@@ -52,7 +42,6 @@ def _require_login():
 @bp.after_request
 def _no_store(response):
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
 

@@ -63,6 +63,9 @@ def init_app(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # Served by the app itself from the swagger-ui-bundle package: no CDN.
         OPENAPI_SWAGGER_UI_URL=f"{API_PREFIX}/docs/assets/",
+        # Its page is templates/swagger_ui.html (no inline script); no badge fetched from
+        # the validator's site either (the Content-Security-Policy keeps to this site).
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         API_SPEC_OPTIONS={
             "info": {
                 "description": (

@@ -94,8 +94,9 @@ def personal(token: str) -> Response:
     changed = calendar_last_modified(event, agenda_items(event, chosen))
     changed = max(changed, registration.updated_at.astimezone(UTC).replace(microsecond=0))
     response = ics_response(body, f"{event.slug}-agenda.ics", changed)
-    response.cache_control.private = True  # the link is secret: no shared cache keeps it
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The link is secret: no shared cache keeps it (nor is it sent as Referer:
+    # eventapp.security).
+    response.cache_control.private = True
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

@@ -251,10 +251,10 @@ def _registration_or_404(token: str) -> Registration:
 
 @bp.after_request
 def _private_pages(response: Response) -> Response:
-    """A participant's pages carry their secret link: not cached, not sent as Referer."""
+    """A participant's pages carry their secret link: not cached (nor sent as Referer:
+    eventapp.security)."""
     if request.path.startswith("/r/"):
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
