@@ -25,7 +25,9 @@ preload_app = True
 # An access log on stdout by default; EVENTAPP_ACCESS_LOG="" turns it off (benchmarks).
 accesslog = os.environ.get("EVENTAPP_ACCESS_LOG", "-") or None
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Which X-Forwarded-* headers to believe is decided by the app alone, from
+# EVENTAPP_TRUSTED_PROXIES (eventapp/security.py): gunicorn believes none itself.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 wsgi_app = "eventapp:create_app()"
 
 # Mail is delivered beside the web workers by `eventapp mail send --watch`, started and
@@ -38,6 +40,11 @@ if _mail_worker:
 
 
 def when_ready(server):
+    from eventapp.security import rate_limit_notice
+
+    notice = rate_limit_notice(os.environ.get("EVENTAPP_RATELIMIT_STORAGE_URI"), server.num_workers)
+    if notice:
+        server.log.warning(notice)
     if not _mail_worker:
         return
     import subprocess
