@@ -118,6 +118,11 @@ def test_public_pages_and_registration_work_under_the_policy(browser, live_serve
     assert page.locator("[data-status]").get_attribute("data-status") == "confirmed"
     page.get_by_role("link", name="Changer d'ateliers").click()
     watched.check(page.url)
+    # The language switch posts a form (form-action 'self') and comes back, in Dutch.
+    page.locator("#lang").select_option("nl")
+    page.locator("form.language-switch button").click()
+    page.wait_for_function("document.documentElement.lang === 'nl'")
+    watched.check("language switch")
     page.close()
 
 
