@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-suite test-postgres serve bench bench-postgres lint format translations clean
+.PHONY: run test test-suite static-checks test-postgres serve bench bench-postgres lint format translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,17 @@ test: $(VENV)/.installed translations
 	$(MAKE) --no-print-directory test-suite
 	@if [ "$${EVENTAPP_TEST_POSTGRES:-0}" = "1" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
-test-suite:
+test-suite: static-checks
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Lint, then security checks: bandit (no medium or high finding but those pyproject.toml
+# keeps and justifies) and pip-audit (known vulnerabilities in the installed packages, when
+# PyPI's advisory service answers; otherwise it says so and the run goes on).
+static-checks:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/bandit -c pyproject.toml -q -r eventapp gunicorn.conf.py --severity-level medium
+	$(BIN)/python scripts/audit_dependencies.py
 
 test-postgres:
 	bash scripts/with-postgres.sh $(MAKE) --no-print-directory test-suite
