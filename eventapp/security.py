@@ -39,8 +39,8 @@ PERSONAL_PREFIX = "/r/"
 
 
 def trusted_proxies(value: object) -> int:
-    """The number of reverse proxies to trust, from EVENTAPP_TRUSTED_PROXIES; ValueError
-    with the reason for anything but a whole number from 0 up."""
+    """The number of reverse proxies to trust, from EVENTAPP_TRUSTED_PROXIES (a number, or
+    its digits as text); ValueError for anything but a whole number from 0 up."""
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
