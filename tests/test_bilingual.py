@@ -1,0 +1,141 @@
+"""An event's own texts in several languages: storage, the language shown, the fallback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import visible_text
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import Event, ProgrammeItem, Speaker, Theme
+
+EVENT_URL = "/events/journee-reseau-2015/"
+DUTCH_TITLE = "Netwerkdag „Kinderen eerst”"
+
+
+def _make_bilingual(app, *, summary_too: bool = True) -> tuple[int, int]:
+    """Declares French and Dutch on the demo and translates a few of its texts."""
+    with app.app_context():
+        event = db.session.scalars(select(Event).filter_by(slug="journee-reseau-2015")).one()
+        event.declare_languages(["fr", "nl"])
+        event.set_translation("title", "nl", DUTCH_TITLE)
+        theme = db.session.scalars(select(Theme).filter_by(event_id=event.id, number=1)).one()
+        theme.set_translation("title", "nl", "Hoe omgaan met het beroepsgeheim?")
+        item = db.session.scalars(
+            select(ProgrammeItem).filter_by(event_id=event.id, theme_id=theme.id)
+        ).first()
+        item.set_translation("title", "nl", "Hoe omgaan met het beroepsgeheim?")
+        if summary_too:
+            item.set_translation("description_md", "nl", "Een **Nederlandse** aankondiging.")
+        db.session.commit()
+        return event.id, item.id
+
+
+def test_a_text_is_stored_per_language_and_falls_back_to_the_first(app, demo) -> None:
+    _make_bilingual(app)
+    with app.app_context():
+        event = db.session.scalars(select(Event).filter_by(slug="journee-reseau-2015")).one()
+        assert event.language_list == ("fr", "nl")
+        dutch = event.text("title", "nl")
+        assert (dutch, dutch.lang) == (DUTCH_TITLE, "nl")
+        french = event.text("title", "fr")
+        assert french.lang == "fr" and "Les enfants d'abord" in french
+        # Not written in Dutch: the French value, marked French.
+        venue = event.text("venue_name", "nl")
+        assert venue.lang == "fr" and venue == event.venue_name
+        # English is not declared: French, even where an English value was stored.
+        event.set_translation("title", "en", "Children first")
+        assert event.text("title", "en").lang == "fr"
+        # Clearing a translation removes it.
+        event.set_translation("title", "nl", "")
+        assert event.text("title", "nl").lang == "fr"
+        assert "nl" not in (event.translations or {}) or "title" not in event.translations["nl"]
+
+
+def test_unknown_field_is_refused(app, demo) -> None:
+    with app.app_context():
+        event = db.session.scalars(select(Event)).first()
+        with pytest.raises(KeyError):
+            event.set_translation("slug", "nl", "x")
+
+
+def test_declared_languages_drop_unknown_and_repeated_codes(app, demo) -> None:
+    with app.app_context():
+        event = db.session.scalars(select(Event)).first()
+        event.declare_languages(["nl", "zz", "nl", "fr"])
+        assert event.language_list == ("nl", "fr")
+        assert event.language == "nl"
+        event.declare_languages([])
+        assert event.language_list == ("fr",)
+
+
+@pytest.mark.parametrize(
+    ("how", "headers", "query"),
+    [
+        ("query", {}, "?lang=nl"),
+        ("accept-language", {"Accept-Language": "nl-BE,nl;q=0.9,fr;q=0.5"}, ""),
+    ],
+)
+def test_the_page_is_shown_in_dutch(app, client, demo, how, headers, query) -> None:
+    _make_bilingual(app)
+    page = client.get(EVENT_URL + query, headers=headers)
+    assert page.status_code == 200
+    assert '<html lang="nl">' in page.text
+    heading = re.search(r"<h1([^>]*)>(.*?)</h1>", page.text, re.S)
+    assert heading is not None
+    assert "Kinderen eerst" in heading.group(2)
+    assert "lang=" not in heading.group(1)  # shown in the page's own language
+    text = visible_text(page.text)
+    assert "Hoe omgaan met het beroepsgeheim?" in text
+    assert "Nederlandse" in text
+
+
+def test_query_parameter_wins_over_the_switch_and_the_browser(app, client, demo) -> None:
+    _make_bilingual(app)
+    client.set_cookie("lang", "fr")
+    page = client.get(EVENT_URL + "?lang=nl", headers={"Accept-Language": "en"})
+    assert '<html lang="nl">' in page.text
+    page = client.get(EVENT_URL, headers={"Accept-Language": "nl"})
+    assert '<html lang="fr">' in page.text  # the switch, then the browser
+
+
+def test_a_missing_dutch_text_is_marked_french(app, client, demo) -> None:
+    event_id, item_id = _make_bilingual(app, summary_too=False)
+    page = client.get(EVENT_URL + "?lang=nl").text
+    # The item's announcement has no Dutch value: its French text carries lang="fr".
+    article = re.search(rf'<article[^>]*id="item-{item_id}".*?</article>', page, re.S).group(0)
+    title = re.search(r'<h4 class="item-title"([^>]*)>', article).group(1)
+    assert "lang=" not in title  # translated
+    # The venue and the introduction were not translated.
+    assert re.search(r'<div lang="fr">\s*<p>Après la clôture', page)
+    # An untranslated workshop title elsewhere carries lang="fr".
+    assert re.search(r'<h4 class="item-title" lang="fr">', page)
+
+
+def test_an_undeclared_language_falls_back_without_error(app, client, demo) -> None:
+    _make_bilingual(app)
+    page = client.get(EVENT_URL + "?lang=en")
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.text  # the interface follows the visitor
+    assert re.search(r'<h1 lang="fr">', page.text)  # the event's texts are French
+    assert client.get(EVENT_URL + "?lang=zz").status_code == 200
+
+
+def test_speakers_page_and_registration_form_follow_the_language(app, client, demo) -> None:
+    _make_bilingual(app)
+    with app.app_context():
+        speaker = db.session.scalars(select(Speaker).where(Speaker.organisation != "")).first()
+        speaker.set_translation("organisation", "nl", "Vertaalde organisatie")
+        db.session.commit()
+    page = client.get(EVENT_URL + "speakers?lang=nl").text
+    assert "Vertaalde organisatie" in visible_text(page)
+    assert re.search(r'<p class="speaker-org">Vertaalde organisatie</p>', page)
+
+
+def test_french_page_is_unchanged_by_translations(app, client, demo) -> None:
+    before = visible_text(client.get(EVENT_URL).text)
+    _make_bilingual(app)
+    after = visible_text(client.get(EVENT_URL).text)
+    assert after == before
