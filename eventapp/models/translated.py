@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from eventapp.config import LANGUAGES
 
 
-
 def language_codes(value: str) -> tuple[str, ...]:
     """ "fr,nl" → ("fr", "nl"); unknown or repeated codes are left out, French if none."""
     codes: list[str] = []
