@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from helpers import visible_text
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -138,4 +141,71 @@ def test_french_page_is_unchanged_by_translations(app, client, demo) -> None:
     before = visible_text(client.get(EVENT_URL).text)
     _make_bilingual(app)
     after = visible_text(client.get(EVENT_URL).text)
-    assert after == before
+    # The one addition: the compte-rendu's other language.
+    assert after.replace(" Aussi en : Nederlands", "") == before
+    assert "Aussi en : Nederlands" in after
+
+
+def _pdf(data: bytes, tmp_path: Path) -> tuple[str, PdfReader]:
+    path = tmp_path / "cr.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return text, PdfReader(path)
+
+
+def test_the_compte_rendu_in_dutch(app, client, demo, tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "EXPORTS_DIR", str(tmp_path / "exports"))
+    event_id, item_id = _make_bilingual(app)
+    with app.app_context():
+        item = db.session.get(ProgrammeItem, item_id)
+        item.set_translation("summary_md", "nl", "## Eerste vaststelling\n\n- Een punt.")
+        db.session.commit()
+    page = client.get(EVENT_URL)
+    assert f'href="{EVENT_URL}proceedings.pdf?lang=nl"' in page.text
+    dutch = client.get(EVENT_URL + "proceedings.pdf?lang=nl")
+    french = client.get(EVENT_URL + "proceedings.pdf")
+    assert dutch.status_code == french.status_code == 200
+    assert dutch.headers["Content-Language"] == "nl"
+    assert "compte-rendu-journee-reseau-2015-nl.pdf" in dutch.headers["Content-Disposition"]
+    assert dutch.headers["ETag"] != french.headers["ETag"]
+    text, reader = _pdf(dutch.data, tmp_path)
+    assert reader.trailer["/Root"]["/Lang"] == "nl"
+    assert "Spreker(s):" in text and "Intervenant(s)" not in text
+    assert "Inhoudstafel" in text
+    assert "Eerste vaststelling" in text
+    assert "Thema 1: Hoe omgaan met het beroepsgeheim?" in text
+    # The summaries not written in Dutch are there, in French (marked lang="fr" in the HTML).
+    assert "Les réseaux d'un point de vue universitaire" in text
+    assert "1 december 2015" in text
+    text, reader = _pdf(french.data, tmp_path)
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert "Intervenant(s)" in text and "Eerste vaststelling" not in text
+    # Cached per language: both files are in the exports folder.
+    names = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    assert any("-nl-" in name for name in names) and any("-fr-" in name for name in names)
+    # The browser's language chooses too; an undeclared one gives the first language.
+    assert (
+        client.get(EVENT_URL + "proceedings.pdf", headers={"Accept-Language": "nl-BE"}).headers[
+            "Content-Language"
+        ]
+        == "nl"
+    )
+    assert client.get(EVENT_URL + "proceedings.pdf?lang=en").headers["Content-Language"] == "fr"
+
+
+def test_the_command_line_writes_each_language(app, demo, tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "EXPORTS_DIR", str(tmp_path / "exports"))
+    _make_bilingual(app)
+    out = tmp_path / "verslag.pdf"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["proceedings", "journee-reseau-2015", "--lang", "nl", "-o", out])
+    assert result.exit_code == 0, result.output
+    text, reader = _pdf(out.read_bytes(), tmp_path)
+    assert reader.trailer["/Root"]["/Lang"] == "nl" and "Spreker(s):" in text
+    refused = runner.invoke(args=["proceedings", "journee-reseau-2015", "--lang", "en", "-o", out])
+    assert refused.exit_code != 0
+    assert refused.stderr.strip().splitlines() == [
+        "Error: the event 'journee-reseau-2015' is written in fr, nl, not 'en'"
+    ]

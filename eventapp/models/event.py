@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
@@ -113,6 +113,14 @@ class Event(Translated, db.Model):
         """Sets the event's languages, the first becoming the fallback."""
         self.languages = ",".join(language_codes(",".join(codes)))
         self.language = self.language_list[0]
+
+    @validates("language")
+    def _first_language(self, _key: str, value: str) -> str:
+        # Whoever sets the event's language (an import, a duplicate) sets its first one.
+        current = language_codes(self.languages or "")
+        if value in LANGUAGES and current[0] != value:
+            self.languages = ",".join((value, *(code for code in current if code != value)))
+        return value
 
     @property
     def tz(self) -> ZoneInfo:
