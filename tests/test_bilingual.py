@@ -209,3 +209,64 @@ def test_the_command_line_writes_each_language(app, demo, tmp_path, monkeypatch)
     assert refused.stderr.strip().splitlines() == [
         "Error: the event 'journee-reseau-2015' is written in fr, nl, not 'en'"
     ]
+
+
+def test_a_participant_chooses_the_language_of_their_mails(app, client) -> None:
+    from factories import make_event, workshops
+    from regutil import outbox, post_registration, reset_rate_limits, token_of
+
+    from eventapp.mail import build_message
+
+    reset_rate_limits()
+    with app.app_context():
+        created = make_event()
+        created.declare_languages(["fr", "nl"])
+        db.session.commit()
+        slug, rounds = created.slug, workshops(created)
+    answer = post_registration(client, slug, [rounds[0][0], rounds[1][1]])
+    assert answer.status_code == 303, visible_text(answer.text)
+    token = token_of(answer.headers["Location"])
+    page = client.get(f"/r/{token}/")
+    assert 'name="language"' in page.text
+    form = page.text.split('class="mail-language"')[1].split("</form>")[0]
+    options = re.findall(r'<option[^>]*value="(\w+)"', form)
+    assert options == ["fr", "nl", "en"]  # the event's languages first
+
+    # Bad input changes nothing: an unknown language, a missing CSRF token.
+    refused = client.post(
+        f"/r/{token}/language", data={"language": "zz", "csrf_token": csrf(page.text)}
+    )
+    assert refused.status_code == 303
+    assert "Choisissez une des langues proposées." in client.get(f"/r/{token}/").text
+    client.post(f"/r/{token}/language", data={"language": "nl"})
+    assert client.get(f"/r/{token}/export.json").json["language"] == "fr"
+
+    done = client.post(
+        f"/r/{token}/language", data={"language": "nl", "csrf_token": csrf(page.text)}
+    )
+    assert done.status_code == 303
+    shown = visible_text(client.get(f"/r/{token}/").text)
+    assert "Vos e-mails et votre agenda sont désormais en néerlandais." in shown
+    assert client.get(f"/r/{token}/export.json").json["language"] == "nl"
+    # The next mail is in Dutch.
+    change = client.get(f"/r/{token}/change")
+    changed = client.post(
+        f"/r/{token}/change",
+        data={
+            "csrf_token": csrf(change.text),
+            "workshop_1": rounds[0][2],
+            "workshop_2": rounds[1][1],
+        },
+    )
+    assert changed.status_code == 303
+    last = outbox(app)[-1]
+    assert last.language == "nl"
+    with app.app_context():
+        message = build_message(db.session.get(type(last), last.id))
+    assert message["Content-Language"] == "nl"
+
+
+def csrf(html: str) -> str:
+    from helpers import csrf_token
+
+    return csrf_token(html)

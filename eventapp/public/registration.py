@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from babel import Locale
 from flask import (
     Response,
     abort,
@@ -31,11 +32,12 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from eventapp import mail
 from eventapp.extensions import csrf
+from eventapp.i18n import LANGUAGE_NAMES
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import published_event
 from eventapp.public import bp
@@ -57,6 +59,7 @@ from eventapp.registration import (
     waiting_for,
     waitlist_position,
 )
+from eventapp.registration.language import change_language, mail_languages
 from eventapp.registration.rules import NO_MARKUP
 from eventapp.registration.service import chosen_items
 
@@ -142,6 +145,18 @@ class ParticipantForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token: the confirmation steps."""
+
+
+class MailLanguageForm(FlaskForm):
+    """The language of a person's mails and personal calendar."""
+
+    language = SelectField(_l("Langue de mes e-mails et de mon agenda"))
+
+    def __init__(self, registration: Registration, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.language.choices = [
+            (code, LANGUAGE_NAMES[code]) for code in mail_languages(registration)
+        ]
 
 
 def _open_event_or_404(slug: str) -> Event:
@@ -275,7 +290,23 @@ def participant_page(token: str):
         can_reactivate=registration.status == RegistrationStatus.CANCELLED
         and registration_window(event) == Window.OPEN,
         form=ConfirmForm(),
+        language_choice=MailLanguageForm(registration, language=registration.language),
     )
+
+
+@bp.post("/r/<token>/language")
+def participant_language(token: str):
+    registration = _registration_or_404(token)
+    form = MailLanguageForm(registration)
+    if form.validate() and change_language(registration, form.language.data):
+        name = Locale.parse(registration.language).get_language_name(str(get_locale()))
+        flash(
+            _("Vos e-mails et votre agenda sont désormais en %(language)s.", language=name),
+            "success",
+        )
+    else:
+        flash(_csrf_message(form) or _("Choisissez une des langues proposées."), "error")
+    return redirect(_participant_url(registration), code=303)
 
 
 @bp.route("/r/<token>/change", methods=["GET", "POST"])
