@@ -27,6 +27,12 @@ def _configure(state) -> None:
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE", "Lax")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
+    # Globals, not a context processor: the form macros are imported without a context.
+    from eventapp.admin.translations import is_translation, translation_fields
+
+    app.jinja_env.globals.update(
+        is_translation=is_translation, translation_fields=translation_fields
+    )
 
 
 @login_manager.user_loader
