@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel import Locale
 from babel.dates import format_date
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
@@ -39,6 +40,11 @@ def clock_time(instant: datetime, tz: str) -> str:
     from zoneinfo import ZoneInfo
 
     return instant.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+
+
+def language_name(code: str) -> str:
+    """A language's name in the page's language: « néerlandais », "Nederlands"."""
+    return Locale.parse(code).get_language_name(str(get_locale()))
 
 
 def shown(row: Translated, field: str) -> LocalText:

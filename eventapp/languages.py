@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from eventapp.models import Event, Speaker
-from eventapp.models.translated import Translated
+from eventapp.models.translated import Translated, language_codes
 
 
 def _event_rows(event: Event) -> Iterator[Translated]:
@@ -29,11 +29,22 @@ def _speakers(event: Event) -> list[Speaker]:
     return list(seen.values())
 
 
+class FirstLanguageIncomplete(ValueError):
+    """The first language is every text's fallback: it must have them all."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
+
 def declare_languages(event: Event, codes: list[str] | tuple[str, ...]) -> None:
     """Sets the event's languages in order. When the first one changes, every text of the
     event moves with it: what was written in the old first language stays its text, now as
     a translation, and the new first language's translations become the ordinary columns."""
     old_first = event.language_list[0]
+    new_first = language_codes(",".join(codes))[0]
+    if new_first != old_first and not completeness(event, (new_first,))[0].complete:
+        raise FirstLanguageIncomplete(new_first)
     rows = list(_event_rows(event))
     before = {
         id(row): {name: row.translation(name, old_first) for name in row.TRANSLATED} for row in rows
@@ -75,11 +86,13 @@ class Completeness:
         return self.written == self.total
 
 
-def completeness(event: Event) -> list[Completeness]:
-    """For each language after the first: how many of the texts it needs are written, and
-    which are missing (texts left empty in the first language need no translation)."""
+def completeness(event: Event, languages: tuple[str, ...] | None = None) -> list[Completeness]:
+    """For each language after the first (or each of ``languages``): how many of the texts
+    it needs are written, and which are missing (texts left empty in the first language
+    need no translation)."""
     rows: list[Translated] = [*_event_rows(event), *_speakers(event)]
-    report = [Completeness(code) for code in event.language_list[1:]]
+    codes = event.language_list[1:] if languages is None else languages
+    report = [Completeness(code) for code in codes]
     for row in rows:
         for name in row.TRANSLATED:
             if not (getattr(row, name) or "").strip():

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from babel import Locale
 from flask import url_for
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Form
@@ -22,6 +21,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from eventapp.config import LANGUAGES
+from eventapp.i18n import language_name
 from eventapp.languages import Missing
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
 from eventapp.models.translated import Translated
@@ -29,12 +29,8 @@ from eventapp.models.translated import Translated
 SEPARATOR = "__"
 
 
-def _language_name(code: str) -> str:
-    return Locale.parse(code).get_language_name(str(get_locale()))
-
-
 def _labelled(label, code: str) -> LazyString:
-    return LazyString(lambda: f"{label} ({_language_name(code)})")
+    return LazyString(lambda: f"{label} ({language_name(code)})")
 
 
 def _copy(unbound: UnboundField, code: str) -> UnboundField:

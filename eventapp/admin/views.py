@@ -65,7 +65,8 @@ from eventapp.admin.translations import (
     translated_form,
 )
 from eventapp.extensions import db, limiter
-from eventapp.languages import completeness, declare_languages
+from eventapp.i18n import language_name
+from eventapp.languages import FirstLanguageIncomplete, completeness, declare_languages
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
 from eventapp.registration.rules import registration_window
@@ -299,7 +300,19 @@ def event_edit(event_id: int):
             for name, value in values.items():
                 setattr(event, name, value)
             save_translations(form, event)
-            declare_languages(event, _declared(form))
+            try:
+                declare_languages(event, _declared(form))
+            except FirstLanguageIncomplete:
+                db.session.rollback()
+                form.first_language.errors.append(
+                    _(
+                        "Écrivez d'abord chaque texte dans cette langue : elle remplace les "
+                        "textes qui manquent dans les autres."
+                    )
+                )
+                return render_template(
+                    "admin/event_form.html", form=form, event=event, warning=warning
+                ), 400
             db.session.commit()
             if event.capacity != capacity_before:
                 capacity_changed(event)
@@ -322,7 +335,7 @@ def event_publish(event_id: int):
                 "Publication non faite : des textes manquent en %(languages)s. Complétez-les, "
                 "ou cochez la case pour publier quand même (ils s'afficheront dans la langue "
                 "principale).",
-                languages=", ".join(incomplete),
+                languages=", ".join(language_name(code) for code in incomplete),
             ),
             "error",
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import secrets
 
-from babel import Locale
 from flask import (
     Response,
     abort,
@@ -37,7 +36,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 
 from eventapp import mail
 from eventapp.extensions import csrf
-from eventapp.i18n import LANGUAGE_NAMES
+from eventapp.i18n import LANGUAGE_NAMES, language_name
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import published_event
 from eventapp.public import bp
@@ -299,9 +298,11 @@ def participant_language(token: str):
     registration = _registration_or_404(token)
     form = MailLanguageForm(registration)
     if form.validate() and change_language(registration, form.language.data):
-        name = Locale.parse(registration.language).get_language_name(str(get_locale()))
         flash(
-            _("Vos e-mails et votre agenda sont désormais en %(language)s.", language=name),
+            _(
+                "Vos e-mails et votre agenda sont désormais en %(language)s.",
+                language=language_name(registration.language),
+            ),
             "success",
         )
     else:
