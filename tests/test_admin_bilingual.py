@@ -211,3 +211,27 @@ def test_changing_the_first_language_moves_every_text(app, client, accounts) -> 
         item = db.session.scalars(db.select(ProgrammeItem).filter_by(title="NL Ouverture")).one()
         assert item.translation("title", "fr") == "Ouverture"
         assert item.translation("summary_md", "nl") == "NL Ce qui s'est dit."
+
+
+def test_the_compte_rendu_cover_is_written_in_each_language(app, client, accounts) -> None:
+    event_id = _event_id(app, accounts)
+    login(client, "alice@example.org")
+    _declare(client, event_id)
+    page = f"/admin/events/{event_id}/proceedings/edit"
+    assert 'name="titles-proceedings_cover_line__nl"' in client.get(page).text
+    saved = post(
+        client,
+        f"/admin/events/{event_id}/proceedings/titles",
+        {
+            "titles-proceedings_cover_line": "Compte-rendu de la journée",
+            "titles-proceedings_cover_line__nl": "Verslag van de dag",
+        },
+        token_from=page,
+    )
+    assert saved.status_code == 303
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.translation("proceedings_cover_line", "nl") == "Verslag van de dag"
+        from eventapp.proceedings import proceedings_html
+
+        assert '<p class="document-kind">Verslag van de dag</p>' in proceedings_html(event, "nl")
