@@ -270,3 +270,24 @@ def csrf(html: str) -> str:
     from helpers import csrf_token
 
     return csrf_token(html)
+
+
+def test_schedule_exports_take_a_language(app, client, demo) -> None:
+    from lxml import etree
+
+    _make_bilingual(app)
+    dutch = client.get(EVENT_URL + "schedule.xml?lang=nl")
+    root = etree.fromstring(dutch.data)
+    assert root.findtext("conference/title") == DUTCH_TITLE
+    titles = root.xpath("//event/title/text()")
+    assert "Hoe omgaan met het beroepsgeheim?" in titles
+    by_title = {e.findtext("title"): e.findtext("language") for e in root.iter("event")}
+    assert by_title["Hoe omgaan met het beroepsgeheim?"] == "nl"
+    assert "fr" in by_title.values()  # the items not translated say their language
+    french = etree.fromstring(client.get(EVENT_URL + "schedule.xml").data)
+    assert "Les enfants d'abord" in french.findtext("conference/title")
+    # Without ?lang= the feed is the same whatever the browser says.
+    browser = client.get(EVENT_URL + "schedule.json", headers={"Accept-Language": "nl"})
+    assert DUTCH_TITLE not in browser.text
+    assert DUTCH_TITLE in client.get(EVENT_URL + "schedule.json?lang=nl").text
+    assert client.get(EVENT_URL + "schedule.json?lang=zz").status_code == 200
