@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel import Locale
 from babel.dates import format_date
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from eventapp.models.translated import LocalText, Translated
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
@@ -16,9 +20,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, mail delivery, tests of domain functions
         return languages[0]
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
-        return chosen
+    for chosen in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in languages:
+            return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 
@@ -38,13 +42,43 @@ def clock_time(instant: datetime, tz: str) -> str:
     return instant.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
+def language_name(code: str) -> str:
+    """A language's name in the page's language: « néerlandais », "Nederlands"."""
+    return Locale.parse(code).get_language_name(str(get_locale()))
+
+
+def shown(row: Translated, field: str) -> LocalText:
+    """A text an organiser wrote, in the language of the page (or its fallback)."""
+    return row.text(field, str(get_locale()))
+
+
+def lang_attribute(text: str) -> Markup:
+    """` lang="fr"` on an element whose text is not in the page's language (WCAG 3.1.2)."""
+    lang = getattr(text, "lang", None)
+    if lang is None or lang == str(get_locale()):
+        return Markup("")
+    return Markup(' lang="%s"') % lang
+
+
+def in_language(text: str) -> Markup:
+    """The text, wrapped in ``<span lang>`` when it is not in the page's language: for a
+    text inside a translated sentence, where no element of its own can carry the attribute."""
+    attribute = lang_attribute(text)
+    if not attribute:
+        return escape(text)
+    return Markup("<span%s>%s</span>") % (attribute, text)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         long_date=long_date,
         clock_time=clock_time,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_locale=lambda: str(get_locale()),
+        shown=shown,
     )
+    app.jinja_env.filters["lang_attr"] = lang_attribute
+    app.jinja_env.filters["in_lang"] = in_language
     from eventapp.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown

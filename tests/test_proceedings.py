@@ -262,14 +262,18 @@ def test_labels_and_date_in_the_events_language(app: Flask, demo: str) -> None:
 
     with app.app_context():
         event = event_by_slug(demo)
-        event.language = "nl"
-        html = proceedings_html(event)
+        event.declare_languages(["fr", "nl"])
+        html = proceedings_html(event, "nl")
         with force_locale("nl"):
             contents, speakers = gettext("Table des matières"), gettext("Intervenant(s) :")
         db.session.rollback()
     assert '<html lang="nl">' in html
     assert '<p class="document-date">1 december 2015</p>' in html
     assert contents in html and speakers in html
+    assert speakers == "Spreker(s):"
+    # Nothing is written in Dutch yet: every text is the French one, marked as such.
+    assert '<h2 id="chapter-1-heading" lang="fr">' in html
+    assert '<div class="summary" lang="fr">' in html
 
 
 def test_a_theme_run_in_two_rounds_is_one_section_with_all_its_summaries(

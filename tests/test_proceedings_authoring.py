@@ -388,7 +388,11 @@ def test_the_cover_and_chapter_read_the_events_own_words(app, client, event_id, 
     form = {"csrf_token": csrf_token(page.text)}
     answer = client.post(
         f"{base}/titles",
-        data=form | {"titles-cover_line": "Actes du forum", "titles-chapter": "Forum 2030"},
+        data=form
+        | {
+            "titles-proceedings_cover_line": "Actes du forum",
+            "titles-proceedings_chapter": "Forum 2030",
+        },
     )
     assert answer.status_code == 303
     assert "Enregistré : Page de titre." in visible_text(client.get(f"{base}/edit").text)
@@ -413,11 +417,18 @@ def test_cover_words_that_do_not_fit_are_refused(
     token = csrf_token(client.get(f"{base}/edit").text)
     answer = client.post(
         f"{base}/titles",
-        data={"csrf_token": token, "titles-cover_line": cover_line, "titles-chapter": "Forum"},
+        data={
+            "csrf_token": token,
+            "titles-proceedings_cover_line": cover_line,
+            "titles-proceedings_chapter": "Forum",
+        },
     )
     assert answer.status_code == 400
     assert message in visible_text(answer.text)
-    assert client.post(f"{base}/titles", data={"titles-chapter": "Forum"}).status_code == 400
+    assert (
+        client.post(f"{base}/titles", data={"titles-proceedings_chapter": "Forum"}).status_code
+        == 400
+    )
     with app.app_context():
         event = db.session.get(Event, event_id)
         assert (event.proceedings_cover_line, event.proceedings_chapter) == ("", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import refresh
 from helpers import count_queries
 
 from bench.make_large_event import make_large_event
@@ -128,3 +129,35 @@ def test_the_registration_form_its_post_and_its_mail_do_not_grow_with_the_rounds
     # address, capacities under the lock and the seats; on PostgreSQL also the lock (SELECT
     # … FOR UPDATE; SQLite's BEGIN IMMEDIATE goes to the driver unseen) and its INSERTs.
     assert form <= 3 and post <= (5 if sqlite else 9) and delivery <= 11, counts
+
+
+def _translate_everything(slug: str) -> None:
+    """Declares French and Dutch and writes a Dutch value for every text of the event."""
+    from sqlalchemy import select
+
+    from eventapp.models import Event
+
+    event = db.session.scalars(select(Event).filter_by(slug=slug)).one()
+    event.declare_languages(["fr", "nl"])
+    event.set_translation("title", "nl", "NL " + event.title)
+    for row in (*event.rooms, *event.themes, *event.items):
+        for field in row.TRANSLATED:
+            if getattr(row, field):
+                row.set_translation(field, "nl", "NL " + getattr(row, field))
+    for item in event.items:
+        for link in item.speaker_links:
+            link.speaker.set_translation("role", "nl", "NL rol")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("template", ["/events/{slug}/", "/events/{slug}/speakers"])
+def test_a_bilingual_large_event_costs_no_more_queries(app, client, ctx, template) -> None:
+    make_large_event("large", days=3, rooms=10, items=500, speakers=600)
+    french = _queries(app, client, template.format(slug="large"))
+    _translate_everything("large")
+    dutch_page = template.format(slug="large") + "?lang=nl"
+    # The requests share this test's application context, where Flask-Babel keeps the
+    # language of the first page: forget it, as a new request would.
+    refresh()
+    assert _queries(app, client, dutch_page) == french
+    assert "NL " in client.get(dutch_page).text

@@ -16,7 +16,14 @@ PUBLIC_ENDPOINTS = {"admin.login"}
 @bp.record_once
 def _configure(state) -> None:
     # Cookies' Secure flag: eventapp.config (on when BASE_URL is https).
-    state.app.config.setdefault("ADMIN_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+    app = state.app
+    app.config.setdefault("ADMIN_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+    # Globals, not a context processor: the form macros are imported without a context.
+    from eventapp.admin.translations import is_translation, translation_fields
+
+    app.jinja_env.globals.update(
+        is_translation=is_translation, translation_fields=translation_fields
+    )
 
 
 @login_manager.user_loader

@@ -19,6 +19,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -33,8 +34,10 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventapp.admin.accounts import MIN_PASSWORD_LENGTH
+from eventapp.i18n import LANGUAGE_NAMES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.models import ItemKind
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
@@ -165,6 +168,16 @@ class ActionForm(AdminForm):
 
 
 class EventForm(AdminForm):
+    TRANSLATED = (
+        "title",
+        "subtitle",
+        "organising_body",
+        "project",
+        "venue_name",
+        "venue_address",
+        "introduction_md",
+        "closing_md",
+    )
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=200)])
     slug = StringField(
         _l("Adresse (slug)"),
@@ -208,6 +221,21 @@ class EventForm(AdminForm):
     capacity = capacity_field(_l("Places (tout l'événement)"))
     introduction_md = markdown_field(_l("Présentation (Markdown)"))
     closing_md = markdown_field(_l("Conclusion (Markdown)"))
+    first_language = SelectField(
+        _l("Langue principale"),
+        description=_l(
+            "Celle des textes ci-dessus ; un texte non traduit s'affiche dans celle-ci."
+        ),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="fr",
+    )
+    other_languages = SelectMultipleField(
+        _l("Autres langues de l'événement"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=True,
+    )
     confirm_time_change = BooleanField(_l("Je confirme le changement d'horaire"))
 
     def validate_timezone(self, field) -> None:
@@ -243,6 +271,7 @@ class DuplicateForm(AdminForm):
 
 
 class RoomForm(AdminForm):
+    TRANSLATED = ("name",)
     name = StringField(_l("Nom de la salle"), validators=[DataRequired(REQUIRED), Length(max=120)])
     capacity = capacity_field(_l("Capacité"))
     position = IntegerField(
@@ -251,6 +280,7 @@ class RoomForm(AdminForm):
 
 
 class ThemeForm(AdminForm):
+    TRANSLATED = ("title", "description_md")
     number = IntegerField(
         _l("Numéro"),
         validators=[DataRequired(REQUIRED), NumberRange(min=1, max=999, message=_l("1 à 999."))],
@@ -260,6 +290,7 @@ class ThemeForm(AdminForm):
 
 
 class SpeakerForm(AdminForm):
+    TRANSLATED = ("role", "organisation")
     name = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=200)])
     role = StringField(_l("Fonction"), validators=[Optional(), Length(max=300)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
@@ -273,6 +304,7 @@ KIND_LABELS = {
 
 
 class ItemForm(AdminForm):
+    TRANSLATED = ("title", "description_md", "summary_md")
     kind = SelectField(
         _l("Type"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
     )

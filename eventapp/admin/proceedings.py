@@ -21,6 +21,7 @@ from wtforms.validators import Length, Optional
 
 from eventapp.admin import bp
 from eventapp.admin.forms import MARKDOWN_TOO_LONG, AdminForm
+from eventapp.admin.translations import fill_translations, save_translations, translated_form
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
 from eventapp.markdown import render_markdown
@@ -54,14 +55,16 @@ class TitlesForm(AdminForm):
     """The compte-rendu's own words for its cover and its chapter (left empty: the
     defaults, shown greyed in the empty fields)."""
 
-    cover_line = StringField(
+    TRANSLATED = ("proceedings_cover_line", "proceedings_chapter")
+
+    proceedings_cover_line = StringField(
         _l("Ligne de la page de titre"),
         description=_l(
             "Sous le titre, avant la date ; par exemple « Compte-rendu de la journée réseau »."
         ),
         validators=[Optional(), Length(max=200)],
     )
-    chapter = StringField(
+    proceedings_chapter = StringField(
         _l("Titre du chapitre"),
         description=_l("Le chapitre qui réunit les sections ; par exemple « Journée réseau »."),
         validators=[Optional(), Length(max=200)],
@@ -69,10 +72,11 @@ class TitlesForm(AdminForm):
 
 
 def _titles_form(event: Event, formdata=None) -> TitlesForm:
-    form = TitlesForm(formdata=formdata, prefix="titles")
+    form = translated_form(TitlesForm, event.language_list)(formdata=formdata, prefix="titles")
     if formdata is None:
-        form.cover_line.data = event.proceedings_cover_line
-        form.chapter.data = event.proceedings_chapter
+        form.proceedings_cover_line.data = event.proceedings_cover_line
+        form.proceedings_chapter.data = event.proceedings_chapter
+        fill_translations(form, event)
     return form
 
 
@@ -155,12 +159,14 @@ def proceedings_titles(event_id: int):
         if form.csrf_token.errors:
             abort(400)
         return _page(event, titles=form, status=400)
-    cover_line = (form.cover_line.data or "").strip()
-    chapter = (form.chapter.data or "").strip()
-    if (cover_line, chapter) == (event.proceedings_cover_line, event.proceedings_chapter):
+    before = (event.proceedings_cover_line, event.proceedings_chapter, event.translations)
+    event.proceedings_cover_line = (form.proceedings_cover_line.data or "").strip()
+    event.proceedings_chapter = (form.proceedings_chapter.data or "").strip()
+    save_translations(form, event)
+    after = (event.proceedings_cover_line, event.proceedings_chapter, event.translations)
+    if after == before:
         flash(_("Aucun changement : %(title)s.", title=_("Page de titre")), "info")
     else:
-        event.proceedings_cover_line, event.proceedings_chapter = cover_line, chapter
         db.session.commit()
         flash(_("Enregistré : %(title)s.", title=_("Page de titre")), "ok")
     return redirect(url_for("admin.proceedings", event_id=event.id) + "#titles", 303)

@@ -58,7 +58,15 @@ from eventapp.admin.forms import (
     SwitchForm,
 )
 from eventapp.admin.registrations import capacity_changed
+from eventapp.admin.translations import (
+    fill_translations,
+    missing_texts,
+    save_translations,
+    translated_form,
+)
 from eventapp.extensions import db, limiter
+from eventapp.i18n import language_name
+from eventapp.languages import FirstLanguageIncomplete, completeness, declare_languages
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
 from eventapp.registration.rules import registration_window
@@ -216,6 +224,13 @@ def _event_values(form: EventForm) -> dict:
     return values
 
 
+MISSING_SHOWN = 50  # a list to work through, not the whole programme at once
+
+
+def _declared(form: EventForm) -> list[str]:
+    return [form.first_language.data, *(form.other_languages.data or [])]
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
 def event_new():
     form = EventForm()
@@ -226,6 +241,8 @@ def event_new():
             values = _event_values(form)
             values["slug"] = form.slug.data or ""
             event = create_event(values, by=current_user)
+            declare_languages(event, _declared(form))
+            db.session.commit()
             flash(_("Événement créé (brouillon)."), "ok")
             return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
     return render_template("admin/event_form.html", form=form, event=None), (
@@ -245,6 +262,10 @@ def _overview_page(event: Event, manager_form: ManagerForm | None = None, status
         manager_form=manager_form or ManagerForm(),
         is_past=is_past(event),
         window=registration_window(event),
+        languages=[
+            (entry, missing_texts(entry.missing[:MISSING_SHOWN])) for entry in completeness(event)
+        ],
+        missing_shown=MISSING_SHOWN,
     )
     return page, status
 
@@ -257,12 +278,15 @@ def event_overview(event_id: int):
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def event_edit(event_id: int):
     event = get_event(event_id)
-    form = EventForm(obj=event)
+    form = translated_form(EventForm, event.language_list)(obj=event)
     warning = time_change_warning(event)
     if request.method == "GET":
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             stored = getattr(event, name)
             getattr(form, name).data = event.local(stored).replace(tzinfo=None) if stored else None
+        fill_translations(form, event)
+        form.first_language.data = event.language_list[0]
+        form.other_languages.data = list(event.language_list[1:])
     if form.validate_on_submit():
         values = _event_values(form)
         values["slug"] = form.slug.data or event.slug
@@ -275,6 +299,20 @@ def event_edit(event_id: int):
             capacity_before = event.capacity
             for name, value in values.items():
                 setattr(event, name, value)
+            save_translations(form, event)
+            try:
+                declare_languages(event, _declared(form))
+            except FirstLanguageIncomplete:
+                db.session.rollback()
+                form.first_language.errors.append(
+                    _(
+                        "Écrivez d'abord chaque texte dans cette langue : elle remplace les "
+                        "textes qui manquent dans les autres."
+                    )
+                )
+                return render_template(
+                    "admin/event_form.html", form=form, event=event, warning=warning
+                ), 400
             db.session.commit()
             if event.capacity != capacity_before:
                 capacity_changed(event)
@@ -290,6 +328,18 @@ def event_publish(event_id: int):
     event = get_event(event_id)
     if not ActionForm().validate():
         abort(400)
+    incomplete = [entry.language for entry in completeness(event) if not entry.complete]
+    if incomplete and request.form.get("confirm_incomplete") != "y":
+        flash(
+            _(
+                "Publication non faite : des textes manquent en %(languages)s. Complétez-les, "
+                "ou cochez la case pour publier quand même (ils s'afficheront dans la langue "
+                "principale).",
+                languages=", ".join(language_name(code) for code in incomplete),
+            ),
+            "error",
+        )
+        return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
     try:
         publish(event)
     except PublicationRefused as refused:

@@ -55,6 +55,12 @@ from eventapp.admin.forms import (
     in_year_window,
 )
 from eventapp.admin.registrations import capacity_changed
+from eventapp.admin.translations import (
+    fill_translations,
+    save_translations,
+    speaker_languages,
+    translated_form,
+)
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
 from eventapp.models import Event, ItemKind, ProgrammeItem, Room, Speaker, Theme
@@ -75,7 +81,7 @@ def _child(model, event: Event, child_id: int):
 @bp.route("/events/<int:event_id>/rooms", methods=["GET", "POST"])
 def rooms(event_id: int):
     event = get_event(event_id)
-    form = RoomForm()
+    form = translated_form(RoomForm, event.language_list)()
     if form.validate_on_submit():
         if _room_name_taken(event, form.name.data.strip()):
             form.name.errors.append(_("Cet événement a déjà une salle de ce nom."))
@@ -86,6 +92,7 @@ def rooms(event_id: int):
                 capacity=form.capacity.data,
                 position=form.position.data or len(event.rooms),
             )
+            save_translations(form, room)
             db.session.add(room)
             db.session.commit()
             flash(_("Salle %(name)s ajoutée.", name=room.name), "ok")
@@ -103,7 +110,9 @@ def _room_name_taken(event: Event, name: str, except_id: int | None = None) -> b
 def room_edit(event_id: int, room_id: int):
     event = get_event(event_id)
     room = _child(Room, event, room_id)
-    form = RoomForm(obj=room)
+    form = translated_form(RoomForm, event.language_list)(obj=room)
+    if request.method == "GET":
+        fill_translations(form, room)
     if form.validate_on_submit():
         if _room_name_taken(event, form.name.data.strip(), room.id):
             form.name.errors.append(_("Cet événement a déjà une salle de ce nom."))
@@ -112,6 +121,7 @@ def room_edit(event_id: int, room_id: int):
             room.name = form.name.data.strip()
             room.capacity = form.capacity.data
             room.position = form.position.data or 0
+            save_translations(form, room)
             db.session.commit()
             if room.capacity != capacity_before:
                 capacity_changed(event)
@@ -156,7 +166,7 @@ def _theme_number_taken(event: Event, number: int, except_id: int | None = None)
 @bp.route("/events/<int:event_id>/themes", methods=["GET", "POST"])
 def themes(event_id: int):
     event = get_event(event_id)
-    form = ThemeForm()
+    form = translated_form(ThemeForm, event.language_list)()
     if form.validate_on_submit():
         if _theme_number_taken(event, form.number.data):
             form.number.errors.append(_("Ce numéro de thème est déjà pris."))
@@ -167,6 +177,7 @@ def themes(event_id: int):
                 title=form.title.data.strip(),
                 description_md=form.description_md.data or "",
             )
+            save_translations(form, theme)
             db.session.add(theme)
             db.session.commit()
             flash(_("Thème %(number)s ajouté.", number=theme.number), "ok")
@@ -180,7 +191,9 @@ def themes(event_id: int):
 def theme_edit(event_id: int, theme_id: int):
     event = get_event(event_id)
     theme = _child(Theme, event, theme_id)
-    form = ThemeForm(obj=theme)
+    form = translated_form(ThemeForm, event.language_list)(obj=theme)
+    if request.method == "GET":
+        fill_translations(form, theme)
     if form.validate_on_submit():
         if _theme_number_taken(event, form.number.data, theme.id):
             form.number.errors.append(_("Ce numéro de thème est déjà pris."))
@@ -188,6 +201,7 @@ def theme_edit(event_id: int, theme_id: int):
             theme.number = form.number.data
             theme.title = form.title.data.strip()
             theme.description_md = form.description_md.data or ""
+            save_translations(form, theme)
             db.session.commit()
             flash(_("Thème enregistré."), "ok")
             return redirect(url_for("admin.themes", event_id=event.id), code=303)
@@ -255,7 +269,9 @@ def speaker_edit(speaker_id: int | None = None):
     speaker = (db.session.get(Speaker, speaker_id) or abort(404)) if speaker_id else None
     if speaker is not None and (refused := _refuse_if_shared_beyond(speaker)):
         return refused
-    form = SpeakerForm(obj=speaker)
+    form = translated_form(SpeakerForm, speaker_languages(speaker))(obj=speaker)
+    if request.method == "GET" and speaker is not None:
+        fill_translations(form, speaker)
     if form.validate_on_submit():
         if speaker is None:
             speaker = Speaker()
@@ -263,6 +279,7 @@ def speaker_edit(speaker_id: int | None = None):
         speaker.name = form.name.data.strip()
         speaker.role = (form.role.data or "").strip()
         speaker.organisation = (form.organisation.data or "").strip()
+        save_translations(form, speaker)
         db.session.commit()
         flash(_("Intervenant enregistré : %(name)s.", name=speaker.name), "ok")
         return redirect(url_for("admin.speakers", q=speaker.name), code=303)
@@ -343,7 +360,7 @@ def programme(event_id: int):
 
 
 def _item_form(event: Event, item: ProgrammeItem | None) -> ItemForm:
-    form = ItemForm(obj=item)
+    form = translated_form(ItemForm, event.language_list)(obj=item)
     form.room_id.choices = _room_choices(event)
     form.theme_id.choices = _theme_choices(event)
     if request.method == "GET":
@@ -354,6 +371,7 @@ def _item_form(event: Event, item: ProgrammeItem | None) -> ItemForm:
             form.starts_at.data = event.local(item.starts_at).replace(tzinfo=None)
             form.ends_at.data = event.local(item.ends_at).replace(tzinfo=None)
             form.speakers.data = speakers_text(item)
+            fill_translations(form, item)
         else:
             _prefill_new_item(event, form)
     return form
@@ -408,7 +426,9 @@ def item_edit(event_id: int, item_id: int | None = None):
             form.confirm_time_change.errors.append(warning)
         else:
             seats_before = item_capacity(item) if item is not None else None
-            saved = save_item(item or ProgrammeItem(event=event), values, chosen)
+            row = item or ProgrammeItem(event=event)
+            save_translations(form, row)
+            saved = save_item(row, values, chosen)
             if item is not None and item_capacity(saved) != seats_before:
                 capacity_changed(event)
             flash(_("« %(title)s » enregistré.", title=saved.title), "ok")

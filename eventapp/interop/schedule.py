@@ -97,9 +97,12 @@ def kind_from_type(type_name: str) -> ItemKind:
     return ItemKind.PLENARY
 
 
-def schedule_of(event: Event, base_url: str) -> Schedule:
-    """The event's live programme (cancelled items left out) as a Schedule."""
+def schedule_of(event: Event, base_url: str, lang: str | None = None) -> Schedule:
+    """The event's live programme (cancelled items left out) as a Schedule, its texts in
+    ``lang`` when the event declares it (else its first language; each item says which)."""
     tz = event.tz
+    if lang not in event.language_list:
+        lang = event.language_list[0]
     items = sorted(
         (item for item in event.items if not item.cancelled_at),
         key=lambda i: (i.starts_at, i.room.position if i.room else -1, i.id),
@@ -109,15 +112,15 @@ def schedule_of(event: Event, base_url: str) -> Schedule:
         ScheduleItem(
             guid=item.guid,
             id=item.id,
-            title=item.title,
+            title=item.text("title", lang),
             kind=item.kind.value,
             start=item.starts_at.astimezone(tz),
             end=item.ends_at.astimezone(tz),
-            room=item.room.name if item.room else "",
-            track=item.theme.title if item.theme else "",
+            room=item.room.text("name", lang) if item.room else "",
+            track=item.theme.text("title", lang) if item.theme else "",
             persons=[speaker.name for speaker in item.speakers],
-            abstract=item.description_md,
-            language=event.language,
+            abstract=item.text("description_md", lang),
+            language=item.text("title", lang).lang,
             slug=f"{event.slug}-{item.id}-{slugify(item.title)}",
             url=f"{event_url}#item-{item.id}",
         )
@@ -126,12 +129,14 @@ def schedule_of(event: Event, base_url: str) -> Schedule:
     used_rooms = {row.room for row in rows}
     return Schedule(
         acronym=event.slug,
-        title=event.title,
+        title=event.text("title", lang),
         timezone=event.timezone,
         start=event.starts_at.astimezone(tz).date(),
         end=event.ends_at.astimezone(tz).date(),
         items=rows,
-        rooms=[room.name for room in event.rooms if room.name in used_rooms]
+        rooms=[
+            room.text("name", lang) for room in event.rooms if room.text("name", lang) in used_rooms
+        ]
         + ([""] if "" in used_rooms else []),
         base_url=event_url,
     )

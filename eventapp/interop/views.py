@@ -18,7 +18,8 @@ def _schedule(slug: str):
     event = published_event(slug)
     if event is None:
         abort(404)
-    return schedule_of(event, current_app.config["BASE_URL"])
+    # ?lang= only: a feed read by apps, the same for every visitor without it.
+    return schedule_of(event, current_app.config["BASE_URL"], request.args.get("lang"))
 
 
 def _conditional(body: bytes, mimetype: str) -> Response:

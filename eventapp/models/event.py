@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from eventapp.config import LANGUAGES
 from eventapp.extensions import db
+from eventapp.models.translated import LocalText, Translated, language_codes
 from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -41,8 +43,20 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class Event(db.Model):
+class Event(Translated, db.Model):
     __tablename__ = "event"
+    TRANSLATED = (
+        "title",
+        "subtitle",
+        "organising_body",
+        "project",
+        "venue_name",
+        "venue_address",
+        "introduction_md",
+        "closing_md",
+        "proceedings_cover_line",
+        "proceedings_chapter",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -72,6 +86,9 @@ class Event(db.Model):
     proceedings_chapter: Mapped[str] = mapped_column(String(200), default="", server_default="")
     registration_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     language: Mapped[str] = mapped_column(String(8), default="fr")
+    # The languages its texts are written in, in order ("fr,nl"); the first is the
+    # fallback and the language of the ordinary columns. ``language`` is kept equal to it.
+    languages: Mapped[str] = mapped_column(String(40), default="fr", server_default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -89,6 +106,23 @@ class Event(db.Model):
     managers: Mapped[list[User]] = relationship(secondary="event_manager", order_by="User.email")
 
     @property
+    def language_list(self) -> tuple[str, ...]:
+        return language_codes(self.languages)
+
+    def declare_languages(self, codes: list[str] | tuple[str, ...]) -> None:
+        """Sets the event's languages, the first becoming the fallback."""
+        self.languages = ",".join(language_codes(",".join(codes)))
+        self.language = self.language_list[0]
+
+    @validates("language")
+    def _first_language(self, _key: str, value: str) -> str:
+        # Whoever sets the event's language (an import, a duplicate) sets its first one.
+        current = language_codes(self.languages or "")
+        if value in LANGUAGES and current[0] != value:
+            self.languages = ",".join((value, *(code for code in current if code != value)))
+        return value
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -104,8 +138,9 @@ class Event(db.Model):
         return f"<Event {self.slug}>"
 
 
-class Room(db.Model):
+class Room(Translated, db.Model):
     __tablename__ = "room"
+    TRANSLATED = ("name",)
     __table_args__ = (UniqueConstraint("event_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,9 +151,14 @@ class Room(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="rooms")
 
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        return self.event.language_list
 
-class Theme(db.Model):
+
+class Theme(Translated, db.Model):
     __tablename__ = "theme"
+    TRANSLATED = ("title", "description_md")
     __table_args__ = (UniqueConstraint("event_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,27 +169,49 @@ class Theme(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="themes")
 
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        return self.event.language_list
 
-class Speaker(db.Model):
-    """A person who speaks; kept across events so organisers find them again by name."""
+
+class Speaker(Translated, db.Model):
+    """A person who speaks; kept across events so organisers find them again by name.
+
+    Their role and organisation are written in ``language`` and translated beside it.
+    """
 
     __tablename__ = "speaker"
+    TRANSLATED = ("role", "organisation")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     role: Mapped[str] = mapped_column(String(300), default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
+
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        others = tuple(code for code in LANGUAGES if code != self.language)
+        return (self.language or "fr", *others)
 
     @property
     def byline(self) -> str:
         """ "Name, role, organisation", leaving out the parts that are empty."""
         return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
 
+    def byline_in(self, lang: str) -> LocalText:
+        """The byline in a language; marked with the fallback's language when a part is."""
+        role, organisation = self.text("role", lang), self.text("organisation", lang)
+        parts = [part for part in (self.name, role, organisation) if part]
+        shown = {part.lang for part in (role, organisation) if part}
+        return LocalText(", ".join(parts), lang if shown <= {lang} else self.base_language)
 
-class ProgrammeItem(db.Model):
+
+class ProgrammeItem(Translated, db.Model):
     """One scheduled thing of an event: a plenary talk, a workshop or a break."""
 
     __tablename__ = "programme_item"
+    TRANSLATED = ("title", "description_md", "summary_md")
     __table_args__ = (UniqueConstraint("event_id", "guid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,6 +242,10 @@ class ProgrammeItem(db.Model):
     )
 
     @property
+    def language_list(self) -> tuple[str, ...]:
+        return self.event.language_list
+
+    @property
     def speakers(self) -> list[Speaker]:
         return [link.speaker for link in self.speaker_links]
 
@@ -190,7 +256,7 @@ class ProgrammeItem(db.Model):
         return f"<ProgrammeItem {self.id} {self.kind} {self.title!r}>"
 
 
-class ItemSpeaker(db.Model):
+class ItemSpeaker(Translated, db.Model):
     """A speaker of an item, in order; ``credit`` is how the compte-rendu names them.
 
     Left empty, the credit is the speaker's byline. Speakers of one item who share the
@@ -198,6 +264,7 @@ class ItemSpeaker(db.Model):
     """
 
     __tablename__ = "item_speaker"
+    TRANSLATED = ("credit",)
     __table_args__ = (UniqueConstraint("item_id", "speaker_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,3 +277,7 @@ class ItemSpeaker(db.Model):
 
     item: Mapped[ProgrammeItem] = relationship(back_populates="speaker_links")
     speaker: Mapped[Speaker] = relationship(lazy="joined")
+
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        return self.item.language_list

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from eventapp.models import Event
-from eventapp.proceedings.assembly import proceedings_html
+from eventapp.proceedings.assembly import proceedings_html, proceedings_language
 from eventapp.proceedings.assets import VARIANTS
 from eventapp.proceedings.cache import cached_pdf, content_key
 
@@ -22,20 +22,25 @@ __all__ = ["VARIANTS", "ProceedingsFile", "proceedings_file", "proceedings_html"
 class ProceedingsFile:
     path: Path
     etag: str
+    lang: str
 
 
-def proceedings_file(event: Event, variant: str = "accessible") -> ProceedingsFile:
-    """The event's compte-rendu as a PDF file under EXPORTS_DIR, rebuilt only on change."""
+def proceedings_file(
+    event: Event, variant: str = "accessible", lang: str | None = None
+) -> ProceedingsFile:
+    """The event's compte-rendu as a PDF file under EXPORTS_DIR, rebuilt only on change;
+    in ``lang`` when the event declares it, else in its first language."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {variant!r}; choose from {', '.join(VARIANTS)}")
     from eventapp.proceedings.render import render_pdf  # loads WeasyPrint
 
-    html = proceedings_html(event)
+    lang = proceedings_language(event, lang)
+    html = proceedings_html(event, lang)
     key = content_key(html, variant)
     path = cached_pdf(
         Path(current_app.config["EXPORTS_DIR"]),
-        f"proceedings-{event.slug}-{variant}",
+        f"proceedings-{event.slug}-{lang}-{variant}",
         key,
         lambda: render_pdf(html, variant=variant, identifier=key[:32].encode()),
     )
-    return ProceedingsFile(path, key[:32])
+    return ProceedingsFile(path, key[:32], lang)

@@ -17,7 +17,14 @@ from markupsafe import Markup, escape
 
 from eventapp.markdown import render_markdown
 from eventapp.models import Event, ItemKind, ItemSpeaker, ProgrammeItem, Theme
+from eventapp.models.translated import LocalText
 from eventapp.programme import parallel_blocks
+
+
+@dataclass
+class Summary:
+    html: Markup
+    lang: str  # the language it is written in (the shown one, or the fallback)
 
 
 @dataclass
@@ -25,9 +32,9 @@ class Section:
     """One numbered section: a plenary item, or a theme whose workshops ran in rounds."""
 
     number: str
-    title: str
-    speaker_lines: list[str]
-    summaries: list[Markup] = field(default_factory=list)
+    title: LocalText
+    speaker_lines: list[LocalText]
+    summaries: list[Summary] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -46,16 +53,18 @@ def document_markdown(text: str, top_level: int) -> Markup:
     return Markup(shifted)  # noqa: S704  (sanitised by render_markdown; only tags renamed)
 
 
-def speaker_lines(links: list[ItemSpeaker]) -> list[str]:
+def speaker_lines(links: list[ItemSpeaker], lang: str) -> list[LocalText]:
     """The "Intervenant(s)" lines: each credit once (speakers sharing it on one line),
     else each speaker's byline; in the order the speakers are listed, without repeats."""
-    lines: list[str] = []
+    lines: list[LocalText] = []
     seen_speakers: set[int] = set()
     for link in links:
         if link.speaker_id in seen_speakers:
             continue
         seen_speakers.add(link.speaker_id)
-        line = link.credit.strip() or link.speaker.byline
+        credit = link.text("credit", lang)
+        line = LocalText(credit.strip(), credit.lang) if credit.strip() else None
+        line = line or link.speaker.byline_in(lang)
         if line not in lines:
             lines.append(line)
     return lines
@@ -66,8 +75,9 @@ def _theme_order(item: ProgrammeItem) -> int:
     return item.theme.number if item.theme is not None else 0
 
 
-def build_sections(event: Event) -> list[Section]:
-    """Numbered sections in programme order; items without a summary get none.
+def build_sections(event: Event, lang: str) -> list[Section]:
+    """Numbered sections in programme order, in ``lang`` (texts not written in it in the
+    event's first language); items without a summary get none.
 
     Workshops of one theme (one per round) make a single section, placed where the theme
     first appears, carrying the summaries of all its items in programme order.
@@ -92,19 +102,23 @@ def build_sections(event: Event) -> list[Section]:
     sections: list[Section] = []
     for theme, items in groups:
         summaries = [
-            document_markdown(item.summary_md, top_level=4)
-            for item in items
-            if item.summary_md.strip()
+            Summary(document_markdown(text, top_level=4), text.lang)
+            for text in (item.text("summary_md", lang) for item in items)
+            if text.strip()
         ]
         if not summaries:
             continue
         number = f"1.{len(sections) + 1}"
         if theme is not None:
-            title = _("Thème %(number)s : %(title)s", number=theme.number, title=theme.title)
+            theme_title = theme.text("title", lang)
+            title = LocalText(
+                _("Thème %(number)s : %(title)s", number=theme.number, title=theme_title),
+                theme_title.lang,
+            )
         else:
-            title = items[0].title
+            title = items[0].text("title", lang)
         links = [link for item in items for link in item.speaker_links]
-        sections.append(Section(number, title, speaker_lines(links), summaries))
+        sections.append(Section(number, title, speaker_lines(links, lang), summaries))
     return sections
 
 
@@ -116,12 +130,12 @@ def written_date(day: date, language: str) -> Markup:
     return escape(text)
 
 
-def event_dates(event: Event) -> Markup:
+def event_dates(event: Event, lang: str) -> Markup:
     first = event.local(event.starts_at).date()
     last = event.local(event.ends_at).date()
     if first == last:
-        return written_date(first, event.language)
-    return written_date(first, event.language) + Markup(" – ") + written_date(last, event.language)
+        return written_date(first, lang)
+    return written_date(first, lang) + Markup(" – ") + written_date(last, lang)
 
 
 def last_change(event: Event) -> datetime:
@@ -129,21 +143,38 @@ def last_change(event: Event) -> datetime:
     return max([event.updated_at, *(item.updated_at for item in event.items)])
 
 
-def proceedings_html(event: Event) -> str:
-    """The whole compte-rendu as one HTML document, labels in the event's language."""
-    with force_locale(event.language):
-        sections = build_sections(event)
+def proceedings_language(event: Event, lang: str | None) -> str:
+    """The language a compte-rendu is written in: ``lang`` when the event declares it,
+    else the event's first language."""
+    return lang if lang in event.language_list else event.language_list[0]
+
+
+def proceedings_html(event: Event, lang: str | None = None) -> str:
+    """The whole compte-rendu as one HTML document in ``lang`` (labels and texts; a text
+    not written in it is in the event's first language, marked with its ``lang``)."""
+    lang = proceedings_language(event, lang)
+    with force_locale(lang):
+        sections = build_sections(event, lang)
+        introduction = event.text("introduction_md", lang)
+        closing = event.text("closing_md", lang)
+        title = event.text("title", lang)
+        cover_line = event.text("proceedings_cover_line", lang)
+        chapter = event.text("proceedings_chapter", lang)
         # Straight from the Jinja environment: no context processor (they read the
         # request, and the CLI has none); the output depends on the event alone.
         template = current_app.jinja_env.get_template("proceedings/document.html")
         return template.render(
             event=event,
+            lang=lang,
+            title=title,
             sections=sections,
-            introduction=document_markdown(event.introduction_md, top_level=3),
-            closing=document_markdown(event.closing_md, top_level=4),
-            dates=event_dates(event),
-            cover_line=event.proceedings_cover_line.strip() or _("Compte-rendu"),
-            chapter=event.proceedings_chapter.strip() or event.title,
+            introduction=document_markdown(introduction, top_level=3),
+            introduction_lang=introduction.lang,
+            closing=document_markdown(closing, top_level=4),
+            closing_lang=closing.lang,
+            dates=event_dates(event, lang),
+            cover_line=cover_line.strip() or _("Compte-rendu"),
+            chapter=LocalText(chapter.strip(), chapter.lang) if chapter.strip() else title,
             changed=last_change(event).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            doc_title=_("Compte-rendu : %(title)s", title=event.title),
+            doc_title=_("Compte-rendu : %(title)s", title=title),
         )

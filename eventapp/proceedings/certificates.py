@@ -66,7 +66,7 @@ def certificates_html(event: Event, registrations: list[Registration]) -> str:
         return template.render(
             event=event,
             people=[(person, attended_workshops(person)) for person in registrations],
-            dates=event_dates(event),
+            dates=event_dates(event, event.language),
             signed_on=written_date(event.local(event.ends_at).date(), event.language),
             changed=last_change(event).strftime("%Y-%m-%dT%H:%M:%SZ"),
             doc_title=title,

@@ -7,6 +7,7 @@ import shutil
 import click
 from flask.cli import with_appcontext
 
+from eventapp.config import LANGUAGES
 from eventapp.proceedings import proceedings_file
 from eventapp.programme import event_by_slug
 
@@ -15,14 +16,24 @@ from eventapp.programme import event_by_slug
 @click.argument("slug")
 @click.option("-o", "--output", required=True, metavar="FILE.pdf", help="Where to write the PDF.")
 @click.option("--archival", is_flag=True, help="PDF/A-3a (archival) instead of PDF/UA-1.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The language of the compte-rendu (default: the event's first language).",
+)
 @with_appcontext
-def proceedings_command(slug: str, output: str, archival: bool) -> None:
+def proceedings_command(slug: str, output: str, archival: bool, lang: str | None) -> None:
     """Write the compte-rendu (proceedings) PDF of the event SLUG."""
     event = event_by_slug(slug)
     if event is None:
         raise click.ClickException(f"no event with the slug {slug!r}")
+    if lang is not None and lang not in event.language_list:
+        raise click.ClickException(
+            f"the event {slug!r} is written in {', '.join(event.language_list)}, not {lang!r}"
+        )
     try:
-        pdf = proceedings_file(event, "archival" if archival else "accessible")
+        pdf = proceedings_file(event, "archival" if archival else "accessible", lang)
     except OSError as error:
         raise click.ClickException(
             f"cannot write to the exports folder: {error.strerror or error}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, Response, abort, send_file
+from flask_babel import get_locale
 
 from eventapp.proceedings import proceedings_file
 from eventapp.proceedings.certificates import certificates_pdf, has_certificate
@@ -20,15 +21,20 @@ def download(slug: str) -> Response:
     event = published_event(slug)
     if event is None or not event.proceedings_published:
         abort(404)
-    pdf = proceedings_file(event)
-    return send_file(
+    # In the page's language (?lang=, the switch, the browser) when the event has it.
+    pdf = proceedings_file(event, lang=str(get_locale()))
+    suffix = "" if pdf.lang == event.language_list[0] else f"-{pdf.lang}"
+    response = send_file(
         pdf.path,
         mimetype="application/pdf",
-        download_name=f"compte-rendu-{event.slug}.pdf",
+        download_name=f"compte-rendu-{event.slug}{suffix}.pdf",
         etag=pdf.etag,
         conditional=True,
         max_age=0,
     )
+    response.headers["Content-Language"] = pdf.lang
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 @bp.get("/r/<token>/certificate.pdf")

@@ -31,11 +31,12 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from eventapp import mail
 from eventapp.extensions import csrf
+from eventapp.i18n import LANGUAGE_NAMES, language_name
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import published_event
 from eventapp.public import bp
@@ -57,6 +58,7 @@ from eventapp.registration import (
     waiting_for,
     waitlist_position,
 )
+from eventapp.registration.language import change_language, mail_languages
 from eventapp.registration.rules import NO_MARKUP
 from eventapp.registration.service import chosen_items
 
@@ -142,6 +144,18 @@ class ParticipantForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token: the confirmation steps."""
+
+
+class MailLanguageForm(FlaskForm):
+    """The language of a person's mails and personal calendar."""
+
+    language = SelectField(_l("Langue de mes e-mails et de mon agenda"))
+
+    def __init__(self, registration: Registration, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.language.choices = [
+            (code, LANGUAGE_NAMES[code]) for code in mail_languages(registration)
+        ]
 
 
 def _open_event_or_404(slug: str) -> Event:
@@ -275,7 +289,25 @@ def participant_page(token: str):
         can_reactivate=registration.status == RegistrationStatus.CANCELLED
         and registration_window(event) == Window.OPEN,
         form=ConfirmForm(),
+        language_choice=MailLanguageForm(registration, language=registration.language),
     )
+
+
+@bp.post("/r/<token>/language")
+def participant_language(token: str):
+    registration = _registration_or_404(token)
+    form = MailLanguageForm(registration)
+    if form.validate() and change_language(registration, form.language.data):
+        flash(
+            _(
+                "Vos e-mails et votre agenda sont désormais en %(language)s.",
+                language=language_name(registration.language),
+            ),
+            "success",
+        )
+    else:
+        flash(_csrf_message(form) or _("Choisissez une des langues proposées."), "error")
+    return redirect(_participant_url(registration), code=303)
 
 
 @bp.route("/r/<token>/change", methods=["GET", "POST"])
