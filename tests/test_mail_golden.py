@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,6 +46,20 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "mail"
 UPDATE = os.environ.get("EVENTAPP_UPDATE_GOLDEN") == "1"
 NOW = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
 DAY = datetime(2031, 4, 1, 7, 0, tzinfo=UTC)  # 09:00 in Brussels (summer time)
+KIND_NAMES = [
+    "01-confirmed-fr",
+    "02-waitlisted-nl",
+    "03-waitlisted-en",
+    "04-already_registered-fr",
+    "05-changed-fr",
+    "06-withdrawn-fr",
+    "07-promoted-nl",
+    "08-cancelled-fr",
+    "09-update-nl",
+    "10-update_cancel-nl",
+    "11-message-nl",
+    "12-proceedings-nl",
+]
 # Ids fixed (far above what other tests reach) so that UIDs agree on every database.
 BASE = 90_000
 
@@ -212,20 +228,7 @@ def _day_of_mails(mails: Mails) -> None:
 def test_every_mail_kind_is_the_same_byte_for_byte(mails: Mails) -> None:
     _day_of_mails(mails)
     names = [name for name, _data in mails.delivered]
-    assert names == [
-        "01-confirmed-fr",
-        "02-waitlisted-nl",
-        "03-waitlisted-en",
-        "04-already_registered-fr",
-        "05-changed-fr",
-        "06-withdrawn-fr",
-        "07-promoted-nl",
-        "08-cancelled-fr",
-        "09-update-nl",
-        "10-update_cancel-nl",
-        "11-message-nl",
-        "12-proceedings-nl",
-    ]
+    assert names == KIND_NAMES
     if UPDATE:
         GOLDEN.mkdir(parents=True, exist_ok=True)
         for stale in GOLDEN.glob("*.eml"):
@@ -254,3 +257,19 @@ def test_normalise_leaves_the_rest_alone() -> None:
     other = one.replace(b"<1@x>", b"<2@y>").replace(b"===1==", b"===2==")
     assert normalise(one) == normalise(other)
     assert normalise(one) != normalise(one.replace(b"bonjour", b"bonsoir"))
+
+
+def test_a_fresh_app_composes_every_kind() -> None:
+    """The composers are registered by the modules where each mail's subject lives: an app
+    made in a new process (as `eventapp mail send --watch` is) has every one of them."""
+    script = (
+        "from eventapp import create_app\n"
+        "from eventapp.mail.outbox import composed_kinds\n"
+        "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 'x'})\n"
+        "print(' '.join(sorted(composed_kinds())))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    kinds = {re.fullmatch(r"\d\d-(\w+)-\w\w", name).group(1) for name in KIND_NAMES}
+    assert set(done.stdout.split()) == kinds

@@ -18,7 +18,7 @@ from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, ItemKind, OutboxMessage, ProgrammeItem
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 from eventapp.registration.rules import Applicant
-from eventapp.registration.service import cancel, erase, register
+from eventapp.registration import cancel, erase, register
 
 
 @pytest.fixture

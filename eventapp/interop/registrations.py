@@ -40,6 +40,13 @@ from eventapp.models import (
 )
 from eventapp.programme import Block
 from eventapp.registration import Applicant
+from eventapp.registration.batch import (
+    LOOKUP_CHUNK,
+    BatchLine,
+    BatchResult,
+    register_batch,
+    registrations_by_key,
+)
 from eventapp.registration.export import FORMULA_STARTS, neutralise, registration_rows
 from eventapp.registration.rules import (
     NO_MARKUP,
@@ -50,14 +57,7 @@ from eventapp.registration.rules import (
     full_items,
     seats_taken,
 )
-from eventapp.registration.service import (
-    LOOKUP_CHUNK,
-    BatchLine,
-    BatchResult,
-    email_key,
-    register_batch,
-    registrations_by_key,
-)
+from eventapp.registration.seating import email_key
 
 CSV_MAX_BYTES = 5 * 1024 * 1024
 
@@ -775,7 +775,7 @@ def _run(
 def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImportReport:
     """Creates or updates (same address) one registration per line; a refused line stores
     nothing and says why. Every other line is stored in one unit of work under the event's
-    lock (eventapp.registration.service.register_batch), so that the import stores all of
+    lock (eventapp.registration.batch.register_batch), so that the import stores all of
     them or, if it stops at an error (RegistrationImportFailed), none. With ``dry_run`` the
     same unit of work is rolled back at its end: nothing at all is stored and no mail is
     sent, and the report says what the import would do, confirmed or waitlisted, and why."""

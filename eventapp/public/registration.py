@@ -57,8 +57,8 @@ from eventapp.registration import (
     waiting_for,
     waitlist_position,
 )
+from eventapp.registration.queries import chosen_items
 from eventapp.registration.rules import NO_MARKUP
-from eventapp.registration.service import chosen_items
 
 limiter = Limiter(key_func=get_remote_address)
 
