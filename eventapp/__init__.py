@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     from eventapp import api, errors, static_files
     from eventapp.admin import bp as admin_bp
-    from eventapp.calendar.views import bp as calendar_bp
+    from eventapp.public.calendars import bp as calendar_bp
     from eventapp.interop.views import bp as interop_bp
     from eventapp.proceedings.views import bp as proceedings_bp
     from eventapp.public import bp as public_bp
