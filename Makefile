@@ -43,9 +43,11 @@ test: $(VENV)/.installed translations
 	$(MAKE) --no-print-directory test-suite
 	@if [ "$${EVENTAPP_TEST_POSTGRES:-0}" = "1" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
+# lint-imports: the layers of docs/architecture.md (contracts in pyproject.toml).
 test-suite:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres:
@@ -62,6 +64,7 @@ bench-postgres: $(VENV)/.installed translations
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix .

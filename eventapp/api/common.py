@@ -11,6 +11,9 @@ from eventapp.admin.api_tokens import user_for_secret
 from eventapp.models import Event, User
 from eventapp.programme import event_by_slug
 
+API_PREFIX = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
+BEARER = "bearerAuth"
 API_MAX_BODY_BYTES = 1024 * 1024
 WWW_AUTHENTICATE = 'Bearer realm="eventapp"'
 

@@ -22,8 +22,7 @@ from eventapp.admin.conflicts import conflicts_by_item, programme_conflicts
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
 from eventapp.admin.registrations import CheckInRefused, capacity_changed, set_checked_in
 from eventapp.admin.views_programme import _room_name_taken, _theme_number_taken
-from eventapp.api import BEARER, PROBLEM_JSON
-from eventapp.api.common import check_body, current_organiser, managed_event
+from eventapp.api.common import BEARER, PROBLEM_JSON, check_body, current_organiser, managed_event
 from eventapp.api.organiser_schemas import (
     EventInSchema,
     EventPatchSchema,

@@ -38,7 +38,7 @@ from eventapp import mail
 from eventapp.extensions import csrf
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import published_event
-from eventapp.public import bp
+from eventapp.public.blueprint import bp
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
