@@ -45,13 +45,8 @@ from eventapp.api.organiser_schemas import (
 from eventapp.api.public import _details, item_fields
 from eventapp.api.schemas import ProblemSchema, RoomSchema, SpeakerSchema, ThemeSchema
 from eventapp.extensions import db
-from eventapp.interop.registrations import (
-    EXPORT_COLUMNS,
-    export_rows,
-    rows_to_csv,
-    rows_to_xlsx,
-    workshop_picks,
-)
+from eventapp.interop.registration_csv import workshop_picks
+from eventapp.interop.spreadsheets import EXPORT_COLUMNS, export_rows, rows_to_csv, rows_to_xlsx
 from eventapp.models import (
     Event,
     ItemKind,
