@@ -46,12 +46,14 @@ test: $(VENV)/.installed translations
 test-suite: static-checks
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Lint, then security checks: bandit (no medium or high finding but those pyproject.toml
-# keeps and justifies) and pip-audit (known vulnerabilities in the installed packages, when
-# PyPI's advisory service answers; otherwise it says so and the run goes on).
+# Lint, the layers of docs/architecture.md (lint-imports, contracts in pyproject.toml), then
+# security checks: bandit (no medium or high finding but those pyproject.toml keeps and
+# justifies) and pip-audit (known vulnerabilities in the installed packages, when PyPI's
+# advisory service answers; otherwise it says so and the run goes on).
 static-checks:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -c pyproject.toml -q -r eventapp gunicorn.conf.py --severity-level medium
 	$(BIN)/python scripts/audit_dependencies.py
 
@@ -69,6 +71,7 @@ bench-postgres: $(VENV)/.installed translations
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix .

@@ -31,7 +31,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 wsgi_app = "eventapp:create_app()"
 
 # Mail is delivered beside the web workers by `eventapp mail send --watch`, started and
-# stopped with the server, so that requests only queue it (eventapp/mail.py).
+# stopped with the server, so that requests only queue it (eventapp/mail/).
 # EVENTAPP_MAIL_WORKER=0 leaves delivery to a watcher run elsewhere (one per database is
 # enough; more are safe).
 _mail_worker = os.environ.get("EVENTAPP_MAIL_WORKER", "1") != "0"

@@ -34,10 +34,10 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     from eventapp import api, errors, security, static_files
     from eventapp.admin import bp as admin_bp
-    from eventapp.calendar.views import bp as calendar_bp
     from eventapp.interop.views import bp as interop_bp
     from eventapp.proceedings.views import bp as proceedings_bp
     from eventapp.public import bp as public_bp
+    from eventapp.public.calendars import bp as calendar_bp
 
     for blueprint in (public_bp, admin_bp, calendar_bp, interop_bp, proceedings_bp):
         app.register_blueprint(blueprint)
@@ -47,7 +47,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     errors.init_app(app)
     security.init_app(app)
-    from eventapp.cli import register_commands
+    from eventapp.commands import register_commands
 
     register_commands(app)
     return app

@@ -10,8 +10,6 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from eventapp.models.translated import LocalText, Translated
-
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
@@ -47,8 +45,9 @@ def language_name(code: str) -> str:
     return Locale.parse(code).get_language_name(str(get_locale()))
 
 
-def shown(row: Translated, field: str) -> LocalText:
-    """A text an organiser wrote, in the language of the page (or its fallback)."""
+def shown(row, field: str) -> str:
+    """A text an organiser wrote (``row``: a translatable model), in the language of the
+    page or its fallback: a LocalText, whose ``lang`` says which."""
     return row.text(field, str(get_locale()))
 
 

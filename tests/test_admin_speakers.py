@@ -8,7 +8,7 @@ from helpers import visible_text
 from test_admin_support import accounts_fixture, build_event, login, post  # noqa: F401
 from test_api_support import bearer
 
-from eventapp.api.tokens import create_token
+from eventapp.admin.api_tokens import create_token
 from eventapp.extensions import db
 from eventapp.models import Event, ItemSpeaker, Speaker, User
 

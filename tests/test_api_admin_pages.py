@@ -51,7 +51,7 @@ def test_tokens_are_shown_once_listed_with_last_use_and_revoked(app, client, acc
 
 
 def test_another_organisers_token_cannot_be_revoked(app, client, accounts) -> None:
-    from eventapp.api.tokens import create_token
+    from eventapp.admin.api_tokens import create_token
     from eventapp.models import User
 
     with app.app_context():

@@ -9,7 +9,7 @@ from factories import workshops
 from openpyxl import load_workbook
 from test_api_support import bearer, organisers_fixture  # noqa: F401
 
-from eventapp.api.tokens import revoke_token
+from eventapp.admin.api_tokens import revoke_token
 from eventapp.extensions import db
 from eventapp.models import ApiToken, Event, Registration, Room
 

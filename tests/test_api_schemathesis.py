@@ -9,7 +9,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from eventapp import create_app
 from eventapp.admin.accounts import create_organiser
-from eventapp.api.tokens import create_token
+from eventapp.admin.api_tokens import create_token
 from eventapp.demo import load_demo
 from eventapp.extensions import db
 

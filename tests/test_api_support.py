@@ -6,7 +6,7 @@ import pytest
 from factories import make_event
 
 from eventapp.admin.accounts import create_organiser
-from eventapp.api.tokens import create_token
+from eventapp.admin.api_tokens import create_token
 from eventapp.extensions import db
 from eventapp.models import User
 

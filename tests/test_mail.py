@@ -17,7 +17,8 @@ from factories import make_event, workshops
 from regutil import outbox, person, post_registration, reset_rate_limits, token_of
 
 from eventapp.extensions import db
-from eventapp.mail import _write_eml, backoff, deliver_due
+from eventapp.mail import backoff, deliver_due
+from eventapp.mail.delivery import _write_eml
 from eventapp.models import OutboxMessage, Registration
 from eventapp.models.types import utcnow
 

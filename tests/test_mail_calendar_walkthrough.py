@@ -27,7 +27,8 @@ from test_invites import smtp_fixture  # noqa: F401  (a real SMTP server)
 from eventapp.admin.mailing import send_message
 from eventapp.calendar.notify import DEBOUNCE
 from eventapp.extensions import db
-from eventapp.mail import _write_eml, deliver_due, deliver_new
+from eventapp.mail import deliver_due, deliver_new
+from eventapp.mail.delivery import _write_eml
 from eventapp.models import Event, ItemKind, OutboxMessage, ProgrammeItem, Registration
 from eventapp.models.types import utcnow
 from eventapp.registration import (

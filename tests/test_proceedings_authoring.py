@@ -17,8 +17,8 @@ from test_mail import Collecting, _serve
 from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, ItemKind, OutboxMessage, ProgrammeItem
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
+from eventapp.registration import cancel, erase, register
 from eventapp.registration.rules import Applicant
-from eventapp.registration.service import cancel, erase, register
 
 
 @pytest.fixture

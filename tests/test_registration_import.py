@@ -27,7 +27,7 @@ from eventapp.models import (
     User,
 )
 from eventapp.programme import event_by_slug
-from eventapp.registration import service
+from eventapp.registration import queries, seating, service
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def _people(app) -> dict[str, tuple[str, int | None]]:
     """Each address → (status, waiting-list position)."""
     with app.app_context():
         rows = db.session.scalars(select(Registration)).all()
-        return {r.email: (r.status.value, service.waitlist_position(r)) for r in rows}
+        return {r.email: (r.status.value, queries.waitlist_position(r)) for r in rows}
 
 
 def _confirmed_in(app, item_id: int) -> int:
@@ -153,7 +153,7 @@ def test_an_update_that_frees_a_seat_promotes_the_first_in_line_of_the_same_file
 
 def _fail_at(monkeypatch, calls: int) -> None:
     """The database fails while the Nth person of the file is being stored."""
-    real = service.new_token
+    real = seating.new_token
     count = {"n": 0}
 
     def failing() -> str:
@@ -162,7 +162,7 @@ def _fail_at(monkeypatch, calls: int) -> None:
             raise OperationalError("INSERT INTO registration …", {}, Exception("disk I/O error"))
         return real()
 
-    monkeypatch.setattr(service, "new_token", failing)
+    monkeypatch.setattr(seating, "new_token", failing)
 
 
 def test_an_import_that_fails_midway_stores_nothing_and_says_so(
@@ -515,7 +515,7 @@ def test_an_import_that_fails_after_writing_its_rows_stores_nothing(
 ) -> None:
     """The database fails at the last write under the lock (the mails): the new people,
     their choices and the known address's change, written by then, are all undone."""
-    from eventapp import mail
+    from eventapp.registration import mails
 
     with app.app_context():
         event = make_event(rounds=1, themes=3, workshop_capacity=30)
@@ -524,7 +524,7 @@ def test_an_import_that_fails_after_writing_its_rows_stores_nothing(
     assert _import(app, _file(tmp_path, [("known@example.org", first)])).exit_code == 0
     before_mails = len(outbox(app))
     written: dict[str, object] = {}
-    real = mail.queue_many
+    real = mails.queue_many
 
     def failing(messages) -> int:
         real(messages)
@@ -535,7 +535,7 @@ def test_an_import_that_fails_after_writing_its_rows_stores_nothing(
         ).all()
         raise OperationalError("INSERT INTO outbox_message …", {}, Exception("disk full"))
 
-    monkeypatch.setattr(mail, "queue_many", failing)
+    monkeypatch.setattr(mails, "queue_many", failing)
     people = [(f"csv{n}@example.org", second) for n in range(4)] + [("known@example.org", third)]
     result = _import(app, _file(tmp_path, people))
     assert result.exit_code != 0

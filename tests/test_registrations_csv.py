@@ -13,7 +13,7 @@ from test_admin_support import PASSWORD, login
 
 from eventapp.admin.accounts import create_organiser
 from eventapp.extensions import db
-from eventapp.interop.registrations import rows_to_csv, rows_to_xlsx
+from eventapp.interop.spreadsheets import rows_to_csv, rows_to_xlsx
 from eventapp.models import Event, Registration, User
 
 

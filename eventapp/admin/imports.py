@@ -19,8 +19,8 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 from eventapp import mail
-from eventapp.admin import bp
 from eventapp.admin.accounts import can_manage
+from eventapp.admin.blueprint import bp
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
 from eventapp.interop.cli import MAX_IMPORT_BYTES, read_schedule

@@ -1,5 +1,6 @@
 """Mail written by the organisers to the participants of an event or of one workshop,
-queued in the outbox as one "message" per person (eventapp.mail)."""
+queued in the outbox as one "message" per person (eventapp.mail), written when queued:
+the subject as typed, the Markdown body as the plain-text part and, sanitised, as HTML."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from eventapp import mail
 from eventapp.extensions import db
-from eventapp.models import Event, Registration, RegistrationStatus, SentMailing
+from eventapp.mail import outbox
+from eventapp.mail.render import one_line, render_into
+from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus, SentMailing
 from eventapp.programme import choice_blocks
 from eventapp.registration.export import event_registrations
+from eventapp.registration.mails import addressed, event_link, participant_url, reply_to_for
 from eventapp.request_input import parse_id
+
+KIND = "message"
 
 
 def audiences(event: Event) -> list[tuple[str, str]]:
@@ -95,12 +100,31 @@ def send_message(
     except IntegrityError:
         db.session.rollback()
         return None
-    extra = {"subject": subject, "body_md": body_md}
     for registration in people:
-        mail.enqueue("message", registration, extra)
+        enqueue_message(registration, subject, body_md)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return None
     return len(people)
+
+
+def enqueue_message(registration: Registration, subject: str, body_md: str) -> OutboxMessage:
+    """The organisers' message for one person, written now."""
+    row = outbox.queue(KIND, **addressed(registration))
+    context = {
+        "registration": registration,
+        "event": registration.event,
+        "link": participant_url(registration),
+        "event_link": event_link(registration.event),
+        "subject": subject,
+        "body_md": body_md,
+    }
+    render_into(row, "mail/message", context, lambda: one_line(subject), registration.language)
+    return row
+
+
+@outbox.composer(KIND)
+def _compose(row: OutboxMessage) -> outbox.Composed:
+    return outbox.Composed(reply_to=reply_to_for(row.registration_id))

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from eventapp.admin import bp
+from eventapp.admin.blueprint import bp
 from eventapp.admin.forms import MARKDOWN_TOO_LONG, AdminForm
 from eventapp.admin.translations import fill_translations, save_translations, translated_form
 from eventapp.admin.views import get_event

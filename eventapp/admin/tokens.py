@@ -13,9 +13,9 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from eventapp.admin import bp
+from eventapp.admin.api_tokens import NAME_MAX, create_token, revoke_token, user_tokens
+from eventapp.admin.blueprint import bp
 from eventapp.admin.forms import REQUIRED, ActionForm, AdminForm
-from eventapp.api.tokens import NAME_MAX, create_token, revoke_token, user_tokens
 from eventapp.extensions import db
 from eventapp.models import ApiToken
 

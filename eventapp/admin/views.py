@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp import mail
-from eventapp.admin import bp
 from eventapp.admin.accounts import (
     AccountError,
     add_manager,
@@ -32,6 +31,7 @@ from eventapp.admin.accounts import (
     remove_manager,
     set_active,
 )
+from eventapp.admin.blueprint import bp
 from eventapp.admin.conflicts import programme_conflicts
 from eventapp.admin.events import (
     OutsideYears,

@@ -25,8 +25,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from eventapp.admin import bp
 from eventapp.admin.accounts import speakers_of_other_events
+from eventapp.admin.blueprint import bp
 from eventapp.admin.builder import (
     InUse,
     day_grids,

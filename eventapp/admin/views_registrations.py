@@ -25,7 +25,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from eventapp import mail
-from eventapp.admin import bp
+from eventapp.admin.blueprint import bp
 from eventapp.admin.dashboard import fill_chart, mail_counts, registrations_by_day, timeline
 from eventapp.admin.forms import REQUIRED, ActionForm, AdminForm, SwitchForm
 from eventapp.admin.mailing import (

@@ -7,9 +7,9 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-API_PREFIX = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
-BEARER = "bearerAuth"
+from eventapp.api.common import API_PREFIX, BEARER, PROBLEM_JSON
+
+__all__ = ["API_PREFIX", "BEARER", "PROBLEM_JSON", "api", "init_app"]
 
 
 class EventappApi(Api):

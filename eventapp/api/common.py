@@ -7,10 +7,13 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from eventapp.admin.accounts import can_manage
-from eventapp.api.tokens import user_for_secret
+from eventapp.admin.api_tokens import user_for_secret
 from eventapp.models import Event, User
 from eventapp.programme import event_by_slug
 
+API_PREFIX = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
+BEARER = "bearerAuth"
 API_MAX_BODY_BYTES = 1024 * 1024
 WWW_AUTHENTICATE = 'Bearer realm="eventapp"'
 

@@ -8,10 +8,9 @@ from flask_babel import get_locale
 from flask_smorest import Blueprint, abort
 
 from eventapp import mail
-from eventapp.api import PROBLEM_JSON
-from eventapp.api.common import check_body
+from eventapp.api.common import PROBLEM_JSON, check_body
 from eventapp.api.schemas import ProblemSchema
-from eventapp.interop.registrations import workshop_picks
+from eventapp.interop.registration_csv import workshop_picks
 from eventapp.programme import published_event
 from eventapp.public.registration import _registration_limit, limiter
 from eventapp.registration import (

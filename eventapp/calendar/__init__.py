@@ -2,7 +2,8 @@
 
 The builders in :mod:`eventapp.calendar.ics` are pure functions of the models that return
 bytes; :mod:`eventapp.calendar.changes` keeps each item's SEQUENCE growing with every change
-a calendar client must see; :mod:`eventapp.calendar.views` serves the feeds.
+a calendar client must see; :mod:`eventapp.calendar.notify` mails invitations and
+updates. The feeds are served by :mod:`eventapp.public.calendars`.
 """
 
 from eventapp.calendar.ics import (

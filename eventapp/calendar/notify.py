@@ -26,19 +26,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from eventapp.calendar.changes import BUMPED_KEY
 from eventapp.calendar.ics import Attendee, Method, agenda_items, invitation
 from eventapp.extensions import db
+from eventapp.mail import outbox
+from eventapp.mail.outbox import NothingToSend
+from eventapp.mail.render import one_line, render_into
 from eventapp.models import (
+    Event,
     ItemKind,
+    ItemSpeaker,
     OutboxMessage,
     OutboxStatus,
     ProgrammeItem,
@@ -70,10 +76,6 @@ DEFERRED_KINDS = (UPDATE, UPDATE_CANCEL, WITHDRAWN)
 
 # session.info key: {registration id: ids of the workshops removed from its choices}.
 REMOVED_CHOICES_KEY = "eventapp.calendar.removed_choices"
-
-
-class NothingToSend(Exception):
-    """A deferred calendar mail whose items all left (e.g. moved, then cancelled)."""
 
 
 @dataclass(frozen=True)
@@ -216,21 +218,60 @@ def _subject(kind: str, event_title: str) -> str:
         UPDATE_CANCEL: _("Annulé au programme : %(event)s", event=event_title),
         WITHDRAWN: _("Retiré de votre agenda : %(event)s", event=event_title),
     }
-    return " ".join(subjects[kind].split())
+    return one_line(subjects[kind])
 
 
 def _write_text(
     row: OutboxMessage, registration: Registration, items: list[ProgrammeItem], base_url: str
 ) -> None:
-    from eventapp.mail import render_into
-
-    context = {"items": items, "link": f"{base_url}/r/{registration.token}/"}
+    context = {
+        "registration": registration,
+        "event": registration.event,
+        "items": items,
+        "link": f"{base_url}/r/{registration.token}/",
+    }
     title = registration.event.title
-    render_into(
-        row, registration, "mail/calendar_update", context, lambda: _subject(row.kind, title)
-    )
+    subject = lambda: _subject(row.kind, title)  # noqa: E731
+    render_into(row, "mail/calendar_update", context, subject, registration.language)
     row.recipient = registration.email
     row.language = registration.language or "fr"
+
+
+def with_programme(registration_id: int | None) -> Registration | None:
+    """The registration, its choices and its event's rooms, themes, items and speakers, in a
+    fixed number of queries (a person's mail reads all of them)."""
+    if registration_id is None:
+        return None
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .options(
+            selectinload(Registration.choices),
+            joinedload(Registration.event).options(
+                selectinload(Event.rooms),
+                selectinload(Event.themes),
+                # with their speakers (the invitation's DESCRIPTION): one query for them all
+                selectinload(Event.items)
+                .selectinload(ProgrammeItem.speaker_links)
+                .joinedload(ItemSpeaker.speaker),
+            ),
+        )
+    ).first()
+
+
+def reply_address(event: Event) -> Address | None:
+    """Where replies to a mail about the event go: its contact address, named after the
+    organisers (the sender is the app's, which nobody reads)."""
+    return outbox.contact_address(event.contact_email, event.organising_body or event.title)
+
+
+@outbox.composer(*DEFERRED_KINDS)
+def _compose(row: OutboxMessage) -> outbox.Composed:
+    """An update or a withdrawal, written now from the programme as it is."""
+    registration = with_programme(row.registration_id)  # held while the mail is built
+    invite = invitation_for(row)  # raises NothingToSend when nothing is left to tell
+    reply_to = reply_address(registration.event) if registration is not None else None
+    return outbox.Composed(reply_to=reply_to, invitation=invite)
 
 
 def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
@@ -238,8 +279,6 @@ def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
 
     The removed workshops are those the ``choices`` collection lost in this unit of work
     (recorded by the listener below), less any picked again."""
-    from eventapp.mail import queue
-
     removed = db.session.info.get(REMOVED_CHOICES_KEY, {}).pop(registration.id, set())
     left = removed - {choice.item_id for choice in registration.choices}
     if (
@@ -248,7 +287,13 @@ def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
         or not registration.event.contact_email
     ):
         return None
-    return queue(WITHDRAWN, registration, item_ids=format_ids(left))
+    return outbox.queue(
+        WITHDRAWN,
+        registration_id=registration.id,
+        recipient=registration.email,
+        language=registration.language,
+        item_ids=format_ids(left),
+    )
 
 
 @sa_event.listens_for(Registration.choices, "remove")

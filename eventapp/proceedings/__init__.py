@@ -14,8 +14,15 @@ from eventapp.models import Event
 from eventapp.proceedings.assembly import proceedings_html, proceedings_language
 from eventapp.proceedings.assets import VARIANTS
 from eventapp.proceedings.cache import cached_pdf, content_key
+from eventapp.proceedings.notify import publish_proceedings  # registers the notice's composer
 
-__all__ = ["VARIANTS", "ProceedingsFile", "proceedings_file", "proceedings_html"]
+__all__ = [
+    "VARIANTS",
+    "ProceedingsFile",
+    "proceedings_file",
+    "proceedings_html",
+    "publish_proceedings",
+]
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,36 @@ sent), so it needs no column of its own and survives restarts.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from eventapp import mail
 from eventapp.extensions import db
+from eventapp.mail import outbox
+from eventapp.mail.render import one_line, render_into
 from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
+from eventapp.registration.mails import addressed, event_link, participant_url, reply_to_for
 
 KIND = "proceedings"
+
+
+def enqueue_notice(registration: Registration) -> OutboxMessage:
+    """The notice for one person, written now (the link of the PDF never changes)."""
+    row = outbox.queue(KIND, **addressed(registration))
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "link": participant_url(registration),
+        "event_link": event_link(event),
+    }
+    subject = lambda: one_line(_("Le compte-rendu est publié : %(event)s", event=event.title))  # noqa: E731
+    render_into(row, "mail/proceedings", context, subject, registration.language)
+    return row
+
+
+@outbox.composer(KIND)
+def _compose(row: OutboxMessage) -> outbox.Composed:
+    return outbox.Composed(reply_to=reply_to_for(row.registration_id))
 
 
 def recipients(event: Event) -> list[Registration]:
@@ -42,7 +65,7 @@ def recipients(event: Event) -> list[Registration]:
 def publish_proceedings(event: Event) -> int:
     """Publishes the compte-rendu and queues the mails in the same unit of work
     (committed); returns how many were queued. The caller delivers them after the
-    request with ``mail.deliver_new()``."""
+    request with ``eventapp.mail.deliver_new()``."""
     try:
         turned_on = db.session.execute(
             update(Event)
@@ -53,7 +76,7 @@ def publish_proceedings(event: Event) -> int:
         db.session.expire(event, ["proceedings_published", "updated_at"])
         people = recipients(event) if turned_on == 1 else []
         for registration in people:
-            mail.enqueue(KIND, registration)
+            enqueue_notice(registration)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from eventapp.proceedings import proceedings_file
 from eventapp.proceedings.certificates import certificates_pdf, has_certificate
 from eventapp.programme import published_event
-from eventapp.registration.service import find_by_token
+from eventapp.registration.queries import find_by_token
 
 bp = Blueprint("proceedings", __name__)
 

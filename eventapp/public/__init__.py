@@ -1,8 +1,7 @@
-"""Public blueprint: the events list, event pages and participant self-service."""
+"""Public blueprint: the events list, event pages and participant self-service; the
+calendar feeds (eventapp.public.calendars) have a blueprint of their own."""
 
-from flask import Blueprint
+from eventapp.public import registration, views  # noqa: F401  (each adds its pages)
+from eventapp.public.blueprint import bp
 
-bp = Blueprint("public", __name__)
-
-import eventapp.public.registration  # noqa: E402, F401
-from eventapp.public import views  # noqa: E402, F401
+__all__ = ["bp"]

@@ -39,7 +39,7 @@ from eventapp.extensions import csrf
 from eventapp.i18n import LANGUAGE_NAMES, language_name
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import published_event
-from eventapp.public import bp
+from eventapp.public.blueprint import bp
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
@@ -59,8 +59,8 @@ from eventapp.registration import (
     waitlist_position,
 )
 from eventapp.registration.language import change_language, mail_languages
+from eventapp.registration.queries import chosen_items
 from eventapp.registration.rules import NO_MARKUP
-from eventapp.registration.service import chosen_items
 
 limiter = Limiter(key_func=get_remote_address)
 

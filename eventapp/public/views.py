@@ -10,7 +10,7 @@ from wtforms import HiddenField, SelectField
 from eventapp.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from eventapp.models.types import utcnow
 from eventapp.programme import event_speakers, programme_days, published_event, published_events
-from eventapp.public import bp
+from eventapp.public.blueprint import bp
 from eventapp.registration.rules import Window, registration_window
 from eventapp.request_input import current_path, same_site_path
 

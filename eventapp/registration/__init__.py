@@ -3,6 +3,13 @@
 Views, the CLI and the API call these; none of them reads ``request``.
 """
 
+from eventapp.registration.erasure import erase, erase_expired
+from eventapp.registration.queries import (
+    export_data,
+    find_by_token,
+    waiting_for,
+    waitlist_position,
+)
 from eventapp.registration.rules import (
     Applicant,
     RegistrationRefused,
@@ -13,21 +20,15 @@ from eventapp.registration.rules import (
     registration_window,
     seats_left,
 )
+from eventapp.registration.seating import promote_waitlist
 from eventapp.registration.service import (
     RegisterOutcome,
     cancel,
     change_choices,
     confirm,
-    erase,
-    erase_expired,
-    export_data,
-    find_by_token,
-    promote_waitlist,
     reactivate,
     register,
     seats_changed,
-    waiting_for,
-    waitlist_position,
 )
 
 __all__ = [

@@ -6,7 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from eventapp.programme import event_by_slug
-from eventapp.registration.service import erase_expired, seats_changed
+from eventapp.registration.erasure import erase_expired
+from eventapp.registration.service import seats_changed
 
 registrations_cli = AppGroup("registrations", help="Registrations and waiting lists.")
 

@@ -103,7 +103,7 @@ def registration_rows(event: Event) -> list[dict]:
 
 def neutralise(value: object) -> str:
     """The cell as text, prefixed with an apostrophe when a spreadsheet would run it
-    (CSV injection); used by every spreadsheet export (see eventapp.interop.registrations)."""
+    (CSV injection); used by every spreadsheet export (see eventapp.interop.spreadsheets)."""
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_STARTS):
         return "'" + text

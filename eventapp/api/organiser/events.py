@@ -1,0 +1,135 @@
+"""Organisers' API: their events (list, create, read, edit)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_smorest import abort
+
+from eventapp.admin.accounts import manageable_events
+from eventapp.admin.events import create_event, slug_taken, time_change_warning
+from eventapp.admin.registrations import capacity_changed
+from eventapp.api.common import current_organiser, managed_event
+from eventapp.api.organiser.blueprint import aware, blp, invalid, problem, secured
+from eventapp.api.organiser_schemas import (
+    EventInSchema,
+    EventPatchSchema,
+    OrganiserEventSchema,
+    OrganiserEventSummarySchema,
+)
+from eventapp.api.public import _details
+from eventapp.extensions import db
+from eventapp.models import (
+    Event,
+)
+
+
+def _event_out(event: Event) -> dict[str, Any]:
+    db.session.refresh(event)
+    return {
+        **_details(event),
+        "id": event.id,
+        "status": event.status.value,
+        "registration_open": event.registration_open,
+        "proceedings_published": event.proceedings_published,
+        "closing_md": event.closing_md,
+    }
+
+
+# --- events ----------------------------------------------------------------------------
+
+EVENT_TEXT = (
+    "title", "subtitle", "organising_body", "project", "venue_name", "venue_address",
+    "contact_email", "introduction_md", "closing_md",
+)  # fmt: skip
+
+
+def _event_values(data: dict, event: Event | None) -> dict[str, Any]:
+    values: dict[str, Any] = {name: data[name].strip() for name in EVENT_TEXT if name in data}
+    if "capacity" in data:
+        values["capacity"] = data["capacity"]
+    timezone = data.get("timezone") or (event.timezone if event else "Europe/Brussels")
+    values["timezone"] = timezone
+    tz = ZoneInfo(timezone)
+    starts = aware(data["start"], tz) if "start" in data else (event.starts_at if event else None)
+    ends = aware(data["end"], tz) if "end" in data else (event.ends_at if event else None)
+    if starts and ends and ends <= starts:
+        invalid({"end": ["The end must follow the start."]})
+    values["starts_at"], values["ends_at"] = starts, ends
+    if "title" in values and not values["title"]:
+        invalid({"title": ["Required."]})
+    return values
+
+
+@blp.route("/organiser/events")
+@secured
+@blp.etag
+@blp.response(200, OrganiserEventSummarySchema(many=True))
+@blp.paginate()
+def list_my_events(pagination_parameters):
+    """The events the token's owner manages (administrators: all), latest first."""
+    events = manageable_events(current_organiser())
+    pagination_parameters.item_count = len(events)
+    first = pagination_parameters.first_item
+    return [
+        {
+            "id": event.id,
+            "slug": event.slug,
+            "title": event.title,
+            "status": event.status.value,
+            "start": event.local(event.starts_at),
+            "end": event.local(event.ends_at),
+        }
+        for event in events[first : first + pagination_parameters.page_size]
+    ]
+
+
+@blp.route("/organiser/events", methods=["POST"])
+@secured
+@blp.arguments(EventInSchema)
+@blp.response(201, OrganiserEventSchema)
+@blp.alt_response(422, **problem(422, "Fields not valid"))
+def create_my_event(data: dict):
+    """Create a draft event managed by the token's owner (registration closed)."""
+    if data.get("slug") and slug_taken(data["slug"]):
+        invalid({"slug": ["This slug is taken by another event."]})
+    values = _event_values(data, None)
+    values["slug"] = data.get("slug", "")
+    event = create_event(values, by=current_organiser())
+    return _event_out(event)
+
+
+@blp.route("/organiser/events/<slug>")
+@secured
+@blp.etag
+@blp.response(200, OrganiserEventSchema)
+def get_my_event(slug: str):
+    """One of the token owner's events, drafts included, with its whole programme."""
+    return _event_out(managed_event(slug))
+
+
+@blp.route("/organiser/events/<slug>", methods=["PATCH"])
+@secured
+@blp.arguments(EventPatchSchema)
+@blp.response(200, OrganiserEventSchema)
+@blp.alt_response(409, **problem(409, "Times of a published or past event: confirm"))
+@blp.alt_response(422, **problem(422, "Fields not valid"))
+def edit_my_event(data: dict, slug: str):
+    """Change some fields of an event; the others stay as they are."""
+    event = managed_event(slug)
+    if data.get("slug") and slug_taken(data["slug"], except_id=event.id):
+        invalid({"slug": ["This slug is taken by another event."]})
+    values = _event_values(data, event)
+    warning = time_change_warning(event)
+    moved = (values["starts_at"], values["ends_at"]) != (event.starts_at, event.ends_at)
+    if moved and warning and not data.get("confirm_time_change"):
+        abort(409, message=warning + " (API: send confirm_time_change: true)")
+    if data.get("slug"):
+        values["slug"] = data["slug"]
+    for name, value in values.items():
+        setattr(event, name, value)
+    db.session.commit()
+    if "capacity" in data:
+        capacity_changed(event)
+    return _event_out(event)

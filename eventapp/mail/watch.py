@@ -1,0 +1,104 @@
+"""The watcher (``eventapp mail send --watch``) and the ``eventapp mail`` commands."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from eventapp.extensions import db
+from eventapp.mail.outbox import DeliveryReport, deliver_due, not_due_yet
+
+
+class _Stop:
+    """Set by SIGTERM or SIGINT while watching: the message in hand is finished first."""
+
+    def __init__(self, parent: int | None) -> None:
+        self.requested = False
+        self.parent = parent
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            self._previous[number] = signal.signal(number, self._request)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _request(self, number, frame) -> None:
+        self.requested = True
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.requested:
+            if self.parent is not None and os.getppid() != self.parent:
+                self.requested = True  # the server that started us is gone
+            elif (left := deadline - time.monotonic()) <= 0:
+                return
+            else:
+                time.sleep(min(0.1, left))
+
+
+def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) -> None:
+    """Delivers what is due, again and again, until SIGTERM/SIGINT (or ``parent`` exits).
+
+    A failure of the database or of the mail server is logged and tried again at the next
+    round; the rows stay queued meanwhile.
+    """
+    click.echo(f"Delivering the outbox every {interval:g} s until stopped.")
+    with _Stop(parent) as stop:
+        while not stop.requested:
+            try:
+                report = deliver_due(limit=batch)
+            except Exception:  # a database restart must not end the watcher
+                current_app.logger.exception("outbox round failed; trying again")
+                report = DeliveryReport()
+            finally:
+                db.session.remove()
+            if report.sent or report.failed:
+                click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+            if report.sent + report.failed < batch:  # a full batch: more is waiting now
+                stop.wait(interval)
+
+
+mail_cli = AppGroup("mail", help="The outbox of outgoing mail.")
+
+
+def _positive(context, parameter, value: float) -> float:
+    if value <= 0:
+        raise click.BadParameter("must be a number of seconds above 0")
+    return value
+
+
+@mail_cli.command("send")
+@click.option("--watch", is_flag=True, help="Keep delivering until stopped (SIGTERM).")
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, callback=_positive,
+    help="With --watch: seconds between two looks at the outbox.",
+)  # fmt: skip
+@click.option("--parent", type=int, hidden=True, help="With --watch: stop when this PID exits.")
+def send_command(watch: bool, interval: float, parent: int | None) -> None:
+    """Deliver every queued mail that is due; failed ones stay queued and are retried."""
+    if watch:
+        watch_outbox(interval, parent)
+        return
+    report = deliver_due()
+    click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+    later, first = not_due_yet()
+    if later and first is not None:
+        click.echo(
+            f"{later} more wait(s) for their time (calendar updates gathered for a few "
+            f"minutes, or retries after a refusal), the first at {first:%Y-%m-%d %H:%M} UTC; "
+            "`eventapp mail send --watch` delivers them when due."
+        )
+    if report.failed:
+        raise click.ClickException(
+            f"{report.failed} mail(s) could not be delivered ({report.errors[0]}); "
+            "they stay queued and will be retried"
+        )

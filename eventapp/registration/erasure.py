@@ -1,0 +1,86 @@
+"""Erasing a person's data: on request (their page, an organiser) and a year after each
+event; the seats freed go to the waiting list, the mails (rows and .eml files) go."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from eventapp import mail
+from eventapp.extensions import db
+from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
+from eventapp.models.registration import TOKEN_LOOKUP_LENGTH
+from eventapp.models.types import utcnow
+from eventapp.registration.locking import lock_event
+from eventapp.registration.seating import new_token, promote_waitlist, refresh
+
+RETENTION = timedelta(days=365)
+
+
+def _anonymise(registration: Registration, now: datetime) -> None:
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = registration.cancelled_at or now
+    registration.erased_at = now
+    registration.first_name = ""
+    registration.last_name = ""
+    registration.email = ""
+    registration.email_key = None
+    registration.organisation = ""
+    registration.job_title = ""
+    registration.submission_key = None
+    token = new_token()  # nobody knows it: the old link leads nowhere
+    registration.token = token
+    registration.token_lookup = token[:TOKEN_LOOKUP_LENGTH]
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+    )
+
+
+def erase(registration: Registration) -> None:
+    """Anonymises the registration: personal data and mails gone (their outbox rows, and
+    the .eml files written for them when mail goes to files), the link dead, the seat
+    freed; the row and its workshop choices stay so that the counts stay true."""
+    event = registration.event
+    try:
+        lock_event(event.id)
+        refresh(registration)
+        written = mail.written_mails([registration.id])
+        _anonymise(registration, utcnow())
+        db.session.flush()
+        promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    mail.remove_eml_files(written)  # once the erasure holds: a rolled back one keeps them
+
+
+def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION) -> int:
+    """Anonymises every registration of the events that ended more than ``retention`` ago
+    (what the consent text promises), their mails' .eml files included; returns how many.
+    Nobody is promoted or mailed."""
+    now = now or utcnow()
+    event_ids = db.session.scalars(
+        select(Event.id).where(Event.ends_at < now - retention).order_by(Event.id)
+    ).all()
+    db.session.commit()
+    erased = 0
+    for event_id in event_ids:
+        try:
+            lock_event(event_id)
+            rows = db.session.scalars(
+                select(Registration).where(
+                    Registration.event_id == event_id, Registration.erased_at.is_(None)
+                )
+            ).all()
+            written = mail.written_mails(registration.id for registration in rows)
+            for registration in rows:
+                _anonymise(registration, now)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        mail.remove_eml_files(written)
+        erased += len(rows)
+    return erased
