@@ -215,7 +215,7 @@ def test_a_participant_chooses_the_language_of_their_mails(app, client) -> None:
     from factories import make_event, workshops
     from regutil import outbox, post_registration, reset_rate_limits, token_of
 
-    from eventapp.mail import build_message
+    from eventapp.mail.outbox import build_message
 
     reset_rate_limits()
     with app.app_context():
