@@ -145,3 +145,19 @@ def test_a_speaker_prepared_by_another_organiser_is_theirs_until_placed(app, acc
     assert "Intervenant supprimé." in visible_text(bob.get(deleted.headers["Location"]).text)
     with app.app_context():
         assert db.session.get(Speaker, grace) is None
+
+
+def test_the_api_keeps_a_speaker_prepared_through_it_to_its_organiser(app, client, accounts):
+    with app.app_context():
+        bob = create_token(db.session.get(User, accounts["bob"]), "script").secret
+        alice = create_token(db.session.get(User, accounts["alice"]), "script").secret
+    created = client.post(
+        "/api/v1/organiser/speakers", json={"name": "Grace Hopper"}, headers=bearer(bob)
+    )
+    assert created.status_code == 201
+    url = f"/api/v1/organiser/speakers/{created.json['id']}"
+    refused = client.patch(url, json={"role": "pirate"}, headers=bearer(alice))
+    assert refused.status_code == 403
+    assert "prepared by another organiser" in refused.json["detail"]
+    allowed = client.patch(url, json={"role": "amirale"}, headers=bearer(bob))
+    assert allowed.status_code == 200 and allowed.json["role"] == "amirale"
