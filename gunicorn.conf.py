@@ -5,6 +5,9 @@ Every value can be overridden from the environment (GUNICORN_CMD_ARGS) or the co
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("EVENTAPP_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # Two workers per core, plus one, so that a request waiting on the database leaves the core
@@ -25,6 +28,27 @@ preload_app = True
 # An access log on stdout by default; EVENTAPP_ACCESS_LOG="" turns it off (benchmarks).
 accesslog = os.environ.get("EVENTAPP_ACCESS_LOG", "-") or None
 errorlog = "-"
+
+
+# A participant's link /r/<token>/… is their password: the access log writes it masked,
+# wherever it appears (request line, path, referer, any header or environ a format adds).
+PARTICIPANT_TOKEN = re.compile(r"(/r/)[^/?#\s\"]+")
+
+
+def mask_participant_tokens(text: str) -> str:
+    return PARTICIPANT_TOKEN.sub(r"\1***", text)
+
+
+class TokenMaskingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: mask_participant_tokens(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
+
+
+logger_class = TokenMaskingLogger
 # Which X-Forwarded-* headers to believe is decided by the app alone, from
 # EVENTAPP_TRUSTED_PROXIES (eventapp/security.py): gunicorn believes none itself.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")

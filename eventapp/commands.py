@@ -10,6 +10,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
     from eventapp.admin.cli import organiser_command
+    from eventapp.backup import backup_command, restore_command
     from eventapp.calendar.commands import calendar_command
     from eventapp.interop.cli import import_command
     from eventapp.interop.registrations import import_command as registrations_import
@@ -27,6 +28,8 @@ def register_commands(app: Flask) -> None:
         organiser_command,
         mail_cli,
         registrations_cli,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

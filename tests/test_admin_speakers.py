@@ -97,3 +97,67 @@ def test_the_api_refuses_the_same_change_with_403(app, client, accounts) -> None
     assert allowed.status_code == 200 and allowed.json["role"] == "amirale"
     with app.app_context():
         assert db.session.get(Speaker, ids["ada"]).role == "analyste"
+
+
+def test_a_speaker_prepared_by_another_organiser_is_theirs_until_placed(app, accounts) -> None:
+    bob, alice, admin = app.test_client(), app.test_client(), app.test_client()
+    login(bob, "bob@example.org")
+    created = post(
+        bob,
+        "/admin/speakers/new",
+        {"name": "Grace Hopper", "role": "amirale", "organisation": "US Navy"},
+        token_from="/admin/speakers",
+    )
+    assert created.status_code == 303
+    with app.app_context():
+        grace = db.session.scalars(db.select(Speaker).filter_by(name="Grace Hopper")).one().id
+
+    login(alice, "alice@example.org")
+    page = alice.get("/admin/speakers?q=Grace").text
+    assert "Préparé par un autre organisateur" in visible_text(page)
+    assert f"/admin/speakers/{grace}/delete" not in page
+    assert f"/admin/speakers/{grace}/edit" not in page
+    for url, form in (
+        (f"/admin/speakers/{grace}/delete", {}),
+        (
+            f"/admin/speakers/{grace}/edit",
+            {"name": "Grace B. Hopper", "role": "", "organisation": ""},
+        ),
+    ):
+        refused = post(alice, url, form, token_from="/admin/speakers")
+        assert refused.status_code == 303
+        message = visible_text(alice.get(refused.headers["Location"]).text)
+        assert "a été préparé par un autre organisateur" in message
+        with app.app_context():
+            assert db.session.get(Speaker, grace).name == "Grace Hopper"
+
+    # Bob, who prepared her, and an administrator may.
+    assert f"/admin/speakers/{grace}/delete" in bob.get("/admin/speakers?q=Grace").text
+    login(admin, "admin@example.org")
+    renamed = post(
+        admin,
+        f"/admin/speakers/{grace}/edit",
+        {"name": "Grace B. Hopper", "role": "amirale", "organisation": "US Navy"},
+        token_from="/admin/speakers",
+    )
+    assert renamed.status_code == 303
+    deleted = post(bob, f"/admin/speakers/{grace}/delete", token_from="/admin/speakers")
+    assert "Intervenant supprimé." in visible_text(bob.get(deleted.headers["Location"]).text)
+    with app.app_context():
+        assert db.session.get(Speaker, grace) is None
+
+
+def test_the_api_keeps_a_speaker_prepared_through_it_to_its_organiser(app, client, accounts):
+    with app.app_context():
+        bob = create_token(db.session.get(User, accounts["bob"]), "script").secret
+        alice = create_token(db.session.get(User, accounts["alice"]), "script").secret
+    created = client.post(
+        "/api/v1/organiser/speakers", json={"name": "Grace Hopper"}, headers=bearer(bob)
+    )
+    assert created.status_code == 201
+    url = f"/api/v1/organiser/speakers/{created.json['id']}"
+    refused = client.patch(url, json={"role": "pirate"}, headers=bearer(alice))
+    assert refused.status_code == 403
+    assert "prepared by another organiser" in refused.json["detail"]
+    allowed = client.patch(url, json={"role": "amirale"}, headers=bearer(bob))
+    assert allowed.status_code == 200 and allowed.json["role"] == "amirale"

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
+from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Speaker, User
 from eventapp.models.types import utcnow
 from eventapp.models.user import dummy_password_check
 
@@ -90,6 +90,22 @@ def speakers_of_other_events(user: User, speaker_ids: list[int]) -> set[int]:
         .distinct()
     )
     return set(db.session.scalars(statement))
+
+
+def speakers_beyond(user: User, speaker_ids: list[int]) -> set[int]:
+    """Of these speakers, those the user may neither change nor delete: on the programme of
+    an event they do not manage (:func:`speakers_of_other_events`), or on no programme yet
+    and prepared by another organiser (who may still be about to place them)."""
+    if user.is_admin or not speaker_ids:
+        return set()
+    placed = select(ItemSpeaker.speaker_id).where(ItemSpeaker.speaker_id.in_(speaker_ids))
+    prepared_by_others = select(Speaker.id).where(
+        Speaker.id.in_(speaker_ids),
+        Speaker.created_by_id.is_not(None),
+        Speaker.created_by_id != user.id,
+        Speaker.id.not_in(placed),
+    )
+    return speakers_of_other_events(user, speaker_ids) | set(db.session.scalars(prepared_by_others))
 
 
 def manageable_events(user: User) -> list[Event]:

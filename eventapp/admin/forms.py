@@ -37,6 +37,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventapp.admin.accounts import MIN_PASSWORD_LENGTH
+from eventapp.admin.builder import SPEAKERS_BOX_MAX
 from eventapp.i18n import LANGUAGE_NAMES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.models import ItemKind
@@ -81,10 +82,18 @@ def _year_window(form, field) -> None:
         raise ValidationError(YEAR_RANGE)
 
 
+#: A ceiling for the fields whose kind says nothing of their length: a password (hashed,
+#: any character allowed) and a hidden field (a key, a count, a fingerprint, a URL).
+PASSWORD_MAX = 256
+HIDDEN_MAX = 2000
+
+
 def _checks_for(field: Field) -> list:
     """What every field of a kind must pass, whichever form it is in."""
-    if isinstance(field, (PasswordField, HiddenField)):
-        return []  # a password is hashed; hidden fields are checked by their own views
+    if isinstance(field, PasswordField):  # hashed: any character, but not a megabyte
+        return [Length(max=PASSWORD_MAX)]
+    if isinstance(field, HiddenField):  # its meaning is checked by its own view
+        return [Length(max=HIDDEN_MAX)]
     if isinstance(field, TextAreaField):
         return [_multi_line]
     if isinstance(field, StringField):
@@ -323,6 +332,15 @@ class ItemForm(AdminForm):
             "Un par ligne. Un nom inconnu crée un nouvel intervenant ; « Nom #numéro » "
             "désigne un intervenant précis."
         ),
+        validators=[
+            Length(
+                max=SPEAKERS_BOX_MAX,
+                message=_l(
+                    "Texte trop long : %(count)s caractères au plus.",
+                    count=LazyString(format_decimal, SPEAKERS_BOX_MAX),
+                ),
+            )
+        ],
     )
     capacity = capacity_field(_l("Places"))
     description_md = markdown_field(_l("Description (Markdown)"))

@@ -16,7 +16,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from eventapp import mail
 from eventapp.admin.accounts import can_manage
@@ -43,7 +43,7 @@ class ScheduleUploadForm(FlaskForm):
     timezone = StringField(
         _l("Fuseau horaire des heures sans décalage"),
         default="Europe/Brussels",
-        validators=[DataRequired()],
+        validators=[DataRequired(), Length(max=100)],  # the longest IANA name has 32
     )
 
 

@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from eventapp.admin.accounts import speakers_of_other_events
+from eventapp.admin.accounts import speakers_beyond, speakers_of_other_events
 from eventapp.admin.blueprint import bp
 from eventapp.admin.builder import (
     InUse,
@@ -232,23 +232,30 @@ def speakers():
         "admin/speakers.html",
         speakers=found,
         locked=speakers_of_other_events(current_user, [speaker.id for speaker in found]),
+        theirs=speakers_beyond(current_user, [speaker.id for speaker in found]),
         query=query,
         action=ActionForm(),
     )
 
 
 def _refuse_if_shared_beyond(speaker: Speaker):
-    """None when the organiser may change this speaker, else the answer refusing it."""
-    if not speakers_of_other_events(current_user, [speaker.id]):
+    """None when the organiser may change or delete this speaker, else the answer refusing it."""
+    if speaker.id not in speakers_beyond(current_user, [speaker.id]):
         return None
-    flash(
-        _(
+    if speakers_of_other_events(current_user, [speaker.id]):
+        message = _(
             "%(name)s intervient aussi dans un événement que vous ne gérez pas : seul un "
             "administrateur peut modifier cette fiche.",
             name=speaker.name,
-        ),
-        "error",
-    )
+        )
+    else:
+        message = _(
+            "%(name)s a été préparé par un autre organisateur et ne figure encore dans aucun "
+            "programme : seuls cet organisateur et un administrateur peuvent modifier ou "
+            "supprimer cette fiche.",
+            name=speaker.name,
+        )
+    flash(message, "error")
     return redirect(url_for("admin.speakers", q=speaker.name), code=303)
 
 
@@ -274,7 +281,7 @@ def speaker_edit(speaker_id: int | None = None):
         fill_translations(form, speaker)
     if form.validate_on_submit():
         if speaker is None:
-            speaker = Speaker()
+            speaker = Speaker(created_by_id=current_user.id)
             db.session.add(speaker)
         speaker.name = form.name.data.strip()
         speaker.role = (form.role.data or "").strip()
@@ -299,6 +306,8 @@ def speaker_delete(speaker_id: int):
     speaker = db.session.get(Speaker, speaker_id) or abort(404)
     if not ActionForm().validate():
         abort(400)
+    if refused := _refuse_if_shared_beyond(speaker):
+        return refused
     try:
         delete_speaker(speaker)
     except InUse as refused:

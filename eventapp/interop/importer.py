@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -154,10 +155,21 @@ def _new_event(schedule: Schedule, slug: str) -> Event:
         starts_at=datetime.combine(schedule.start, time(9), _tz(schedule.timezone)),
         ends_at=datetime.combine(schedule.end, time(17), _tz(schedule.timezone)),
         status=EventStatus.DRAFT,
-        language=next((i.language[:2] for i in schedule.items if i.language), "fr"),
+        language=_event_language(schedule),
     )
     db.session.add(event)
     return event
+
+
+def _event_language(schedule: Schedule) -> str:
+    """The first item language that the application speaks ("nl-BE" → "nl"), else its first
+    language: an unknown code ("zz") would break the event's calendars and mails."""
+    languages = current_app.config["LANGUAGES"]
+    for item in schedule.items:
+        primary = item.language.strip().lower().replace("_", "-").split("-")[0]
+        if primary in languages:
+            return primary
+    return languages[0]
 
 
 def _tz(name: str):

@@ -213,6 +213,14 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     return message
 
 
+def claim_lease() -> timedelta:
+    """How long a claimed row waits before another sender may take it again: a sender
+    killed between its claim and ``sent`` leaves the row to be delivered after it (at least
+    once). ``MAIL_CLAIM_LEASE`` in seconds, ten minutes by default."""
+    seconds = current_app.config.get("MAIL_CLAIM_LEASE", CLAIM_LEASE.total_seconds())
+    return timedelta(seconds=float(seconds))
+
+
 def _claim(row_id: int, now: datetime) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
@@ -221,7 +229,7 @@ def _claim(row_id: int, now: datetime) -> bool:
             OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.next_attempt_at <= now,
         )
-        .values(next_attempt_at=now + CLAIM_LEASE, pending_key=None)
+        .values(next_attempt_at=now + claim_lease(), pending_key=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -187,6 +187,11 @@ class Speaker(Translated, db.Model):
     name: Mapped[str] = mapped_column(String(200), index=True)
     role: Mapped[str] = mapped_column(String(300), default="")
     organisation: Mapped[str] = mapped_column(String(300), default="")
+    # Who prepared the speaker: until the speaker is on a programme, only they (or an
+    # administrator) change or delete them. None for older rows and imports: anyone.
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
     language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
     @property

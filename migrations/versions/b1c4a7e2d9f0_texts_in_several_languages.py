@@ -1,7 +1,7 @@
 """texts in several languages: event languages, translations beside each text
 
 Revision ID: b1c4a7e2d9f0
-Revises: 89390805b98c
+Revises: 3ebe0c2afd25
 Create Date: 2026-12-05 07:40:00.000000
 
 Every existing text stays in its column as the value of the event's first language (French
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b1c4a7e2d9f0'
-down_revision = '89390805b98c'
+down_revision = '3ebe0c2afd25'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import abort
 from sqlalchemy import select
 
-from eventapp.admin.accounts import speakers_of_other_events
+from eventapp.admin.accounts import speakers_beyond, speakers_of_other_events
 from eventapp.admin.builder import save_item
 from eventapp.admin.conflicts import conflicts_by_item, programme_conflicts
 from eventapp.admin.events import time_change_warning
@@ -149,7 +149,9 @@ def edit_theme(data: dict, slug: str, theme_id: int):
 @blp.alt_response(422, **problem(422, "Fields not valid"))
 def create_speaker(data: dict):
     """Add a speaker (speakers are shared by every event, as in the organiser area)."""
-    speaker = Speaker(**{key: value.strip() for key, value in data.items()})
+    speaker = Speaker(
+        **{key: value.strip() for key, value in data.items()}, created_by_id=current_organiser().id
+    )
     db.session.add(speaker)
     db.session.commit()
     return speaker
@@ -172,6 +174,12 @@ def edit_speaker(data: dict, speaker_id: int):
             403,
             message=f"Speaker {speaker_id} is also on the programme of an event you do not "
             "manage; an administrator can change them.",
+        )
+    if speakers_beyond(current_organiser(), [speaker.id]):
+        abort(
+            403,
+            message=f"Speaker {speaker_id} was prepared by another organiser and is on no "
+            "programme yet; they or an administrator can change them.",
         )
     for key, value in data.items():
         setattr(speaker, key, value.strip())
