@@ -60,7 +60,7 @@ SPEAKERS = {
     "Lara De Jacquier": ("Coördinatrice-directrice van de Sociale Sector", "OCMW Gembloux"),
     "Nathalie Eeckhout": ("psycholoog", "OCMW Braine-Le-Comte"),
     "Isabelle Colson": ("algemeen directeur", "OCMW Vielsalm"),
-    "Marilène Pacquet": ("Platformcoördinator", "OCMW Vielsalm"),
+    "Marilène Pacquet": ("Platformcoördinatrice", "OCMW Vielsalm"),
     "Katja Vanderputten": ("", "OCMW Brussel"),
     "Sylvia Lis": ("Hoofd van de dienst Psychologie - vakantiejobs", "OCMW Gent"),
     "Hilde Genetello": ("collega, psycholoog", "OCMW Gent"),
@@ -80,7 +80,7 @@ SPEAKERS = {
 # The compte-rendu's speaker lines (the credits of data.ITEMS' speakers), by speaker name:
 # each speaker carries one credit, the same in every item.
 _VIELSALM = (
-    "Isabelle Colson, algemeen directeur, Marilène Pacquet, Platformcoördinator, OCMW Vielsalm"
+    "Isabelle Colson, algemeen directeur, Marilène Pacquet, Platformcoördinatrice, OCMW Vielsalm"
 )
 _GENT = (
     "Sylvia Lis: Hoofd van de dienst Psychologie - vakantiejobs en Hilde Genetello: "
