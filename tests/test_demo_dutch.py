@@ -3,6 +3,7 @@ same Markdown structure as the seed, and no French left where a Dutch reader wou
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -12,11 +13,14 @@ from flask_babel import force_locale, gettext
 from markdown_it import MarkdownIt
 
 from eventapp.demo import data as fr
+from eventapp.demo import load_demo
 from eventapp.demo import nl as nl_summaries
 from eventapp.demo import summary as fr_summary
 from eventapp.demo.nl import data as nl
-from eventapp.models import ItemSpeaker, Speaker
-from eventapp.proceedings.assembly import speaker_lines, written_date
+from eventapp.extensions import db
+from eventapp.models import Event, ItemKind, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
+from eventapp.proceedings.assembly import proceedings_html, speaker_lines, written_date
+from eventapp.programme import event_by_slug
 
 DEMO = Path(fr.__file__).parent
 FRENCH_DOCUMENT = DEMO / "compte-rendu-journee-reseau-2015-12-01.md"
@@ -312,3 +316,99 @@ def test_the_checks_catch_french_and_a_changed_structure() -> None:
     assert skeleton(dutch.replace("\n- ", "\n", 1)) != skeleton(french)
     assert outline(dutch.replace("- o ", "- ", 1)) != outline(french)
     assert skeleton("# A\n\n*b*") != skeleton("# A\n\nb")
+
+
+# -- shippable: it fits the database and makes the Dutch compte-rendu ------------------
+
+
+def _limit(column) -> int:
+    return column.type.length
+
+
+def test_every_dutch_text_fits_its_column() -> None:
+    for key, text in nl.EVENT.items():
+        assert len(text) <= _limit(Event.__table__.c[key]), key
+    assert max(map(len, nl.ROOMS.values())) <= _limit(Room.__table__.c.name)
+    assert max(len(title) for title, _ in nl.THEMES.values()) <= _limit(Theme.__table__.c.title)
+    for role, organisation in nl.SPEAKERS.values():
+        assert len(role) <= _limit(Speaker.__table__.c.role)
+        assert len(organisation) <= _limit(Speaker.__table__.c.organisation)
+    assert max(map(len, nl.CREDITS.values())) <= _limit(ItemSpeaker.__table__.c.credit)
+    titles = [title for title, _ in [*nl.ITEMS.values(), *nl.THEMES.values()]]
+    assert max(map(len, titles)) <= _limit(ProgrammeItem.__table__.c.title)
+
+
+def _in_dutch(event: Event) -> None:
+    """The loaded demo event with every text of it swapped for its Dutch twin, paired by the
+    keys of data.py, as a Dutch-only event (a stand-in for the bilingual loader)."""
+    for key, text in nl.EVENT.items():
+        setattr(event, key, text)
+    event.introduction_md = nl_summaries.summary("introduction")
+    event.language = "nl"
+    for room in event.rooms:
+        room.name = nl.ROOMS[room.name]
+    for theme in event.themes:
+        theme.title, theme.description_md = nl.THEMES[theme.number]
+    summaries = {fr_summary(name): name for name in french_summary_names()}
+    speakers = {link.speaker for item in event.items for link in item.speaker_links}
+    for speaker in speakers:
+        speaker.role, speaker.organisation = nl.SPEAKERS[speaker.name]
+    for item in event.items:
+        if item.kind == ItemKind.WORKSHOP:
+            item.title = nl.THEMES[item.theme.number][0]
+        else:
+            item.title, item.description_md = nl.ITEMS[item.title]
+        if item.summary_md:
+            item.summary_md = nl_summaries.summary(summaries[item.summary_md])
+        for link in item.speaker_links:
+            link.credit = nl.CREDITS[link.speaker.name] if link.credit else ""
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _document_blocks(text: str) -> list[str]:
+    """The text of every heading, paragraph and list item of a document, in order."""
+    blocks = []
+    for token in PARSER.parse(text):
+        if token.type == "inline":
+            words = [
+                child.content if child.type == "text" else " "
+                for child in token.children or []
+                if child.type in {"text", "softbreak", "hardbreak"}
+            ]
+            blocks.append("".join(words))
+    return blocks
+
+
+def _page_text(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1].split(">", 1)[1]))
+
+
+def test_the_dutch_data_makes_the_dutch_compte_rendu(app: Flask) -> None:
+    with app.app_context():
+        event, _created = load_demo()
+        french_page = proceedings_html(event_by_slug(event.slug))
+        event = event_by_slug(event.slug)
+        _in_dutch(event)
+        dutch_page = proceedings_html(event)
+        db.session.rollback()
+    assert '<html lang="nl">' in dutch_page
+    # The title page as Dutch writes it (no space before the colon), the French one as
+    # French does.
+    assert '<span class="project">Kinderen eerst:</span>' in dutch_page
+    assert '<span class="project">Les enfants d&#39;abord :</span>' in french_page
+    # Every heading, speaker line, paragraph and bullet of the Dutch document, in its order.
+    text = _squeeze(_page_text(dutch_page))
+    position = 0
+    for block in _document_blocks(DUTCH_DOCUMENT.read_text("utf-8")):
+        found = text.find(_squeeze(block), position)
+        assert found >= 0, f"missing or out of order: {block[:90]!r}"
+        position = found + len(_squeeze(block))
+    # Nothing French in what a Dutch reader sees, labels included.
+    shown = _page_text(dutch_page)
+    for name in [*KEPT_FRENCH_NAMES, *fr.SPEAKERS]:
+        shown = shown.replace(name, "")
+    assert not FRENCH_WORDS.search(shown), FRENCH_WORDS.findall(shown)
+    assert not FRENCH_LETTERS.search(shown), FRENCH_LETTERS.findall(shown)
