@@ -412,3 +412,11 @@ def test_the_dutch_data_makes_the_dutch_compte_rendu(app: Flask) -> None:
         shown = shown.replace(name, "")
     assert not FRENCH_WORDS.search(shown), FRENCH_WORDS.findall(shown)
     assert not FRENCH_LETTERS.search(shown), FRENCH_LETTERS.findall(shown)
+
+
+def test_event_page_writes_the_project_colon_in_the_pages_language(client, demo: str) -> None:
+    subtitle = "abord{colon} Plateformes de concertation locales"
+    french = client.get(f"/events/{demo}/", headers={"Accept-Language": "fr-BE"}).text
+    dutch = client.get(f"/events/{demo}/", headers={"Accept-Language": "nl-BE"}).text
+    assert subtitle.format(colon=" :") in french
+    assert subtitle.format(colon=":") in dutch
