@@ -111,6 +111,8 @@ def test_labels_and_date_follow_the_event_language(app, client, event_id, tmp_pa
     token = _register(app, event_id, "Ana", "López", checked_in=True)
     text = _folded(pdf_text(client.get(f"/r/{token}/certificate.pdf").data, tmp_path))
     assert "10 mei 2030" in text and "mai" not in text
+    # Dutch puts no space before a colon.
+    assert "14:00–15:30: Atelier deux (Salle A)" in text
 
 
 def test_organisers_download_every_certificate_in_one_pdf(app, client, event_id, tmp_path) -> None:
