@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from eventapp.config import ConfigError
+from eventapp.i18n import long_date
 
 
 def _create_app() -> Flask:
@@ -28,6 +31,7 @@ def register_commands(app: Flask) -> None:
     from eventapp.proceedings.cli import proceedings_command
     from eventapp.registration.commands import registrations_cli
 
+    _localise_app_group(app)
     registrations_cli.add_command(registrations_import)
 
     for command in (
@@ -43,15 +47,99 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
-    """Load the network day of 1 December 2015 (twice changes nothing)."""
-    from eventapp.demo import load_demo
+    """Load the network day of 1 December 2015 and its upcoming copy open for registration
+    (twice changes nothing)."""
+    from eventapp.demo import DemoLoad, load_demo, load_upcoming_demo
 
     event, created = load_demo()
     if created:
-        click.echo(f"Loaded the demo event {event.slug!r}.")
+        click.echo(_("Événement de démonstration « %(slug)s » chargé.", slug=event.slug))
     else:
-        click.echo(f"The demo event {event.slug!r} is already there; nothing changed.")
+        click.echo(
+            _(
+                "L'événement de démonstration « %(slug)s » est déjà là ; rien n'a changé.",
+                slug=event.slug,
+            )
+        )
+    upcoming, done = load_upcoming_demo()
+    day = long_date(upcoming.starts_at, upcoming.timezone)
+    lines = {
+        DemoLoad.CREATED: _(
+            "Événement de démonstration « %(slug)s » chargé, le %(day)s, inscriptions ouvertes.",
+            slug=upcoming.slug,
+            day=day,
+        ),
+        DemoLoad.MOVED: _(
+            "Événement de démonstration « %(slug)s » déplacé au %(day)s ; ses inscriptions "
+            "sont gardées et leurs calendriers mis à jour.",
+            slug=upcoming.slug,
+            day=day,
+        ),
+        DemoLoad.UNCHANGED: _(
+            "L'événement de démonstration « %(slug)s » (le %(day)s) est déjà là ; rien n'a changé.",
+            slug=upcoming.slug,
+            day=day,
+        ),
+    }
+    click.echo(lines[done])
+
+
+def error_line(error: click.ClickException, info: ScriptInfo | None) -> str:
+    """The error as one line whose "Error:" prefix speaks the interface's language, like
+    the message (click writes it in English)."""
+    message = error.format_message()
+    try:
+        app = info.load_app() if info is not None else None
+    except Exception:  # noqa: BLE001 — no app (bad configuration): click's own words
+        app = None
+    if app is None:
+        return f"Error: {message}"
+    with app.app_context():
+        return _("Erreur : %(message)s", message=message)
+
+
+def show_error(error: click.ClickException, info: ScriptInfo | None) -> None:
+    """As ``ClickException.show``, with the prefix of :func:`error_line`."""
+    if isinstance(error, click.UsageError) and error.ctx is not None:
+        usage = error.ctx.get_usage()
+        hint = ""
+        if error.ctx.command.get_help_option(error.ctx) is not None:
+            option = max(error.ctx.command.get_help_option_names(error.ctx), key=len)
+            hint = f"Try '{error.ctx.command_path} {option}' for help.\n"
+        click.echo(f"{usage}\n{hint}", err=True, color=error.ctx.color)
+    click.echo(error_line(error, info), err=True)
+
+
+class LocalisedErrors(click.Group):
+    """A command group that writes its errors with :func:`show_error` in standalone mode
+    (the app's own group, run by ``flask --app eventapp`` and by tests' CLI runner)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        info = extra.get("obj")
+        try:
+            status = super().main(*args, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.ClickException as error:
+            show_error(error, info if isinstance(info, ScriptInfo) else None)
+            sys.exit(error.exit_code)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+class LocalisedAppGroup(LocalisedErrors, AppGroup):
+    pass
+
+
+def _localise_app_group(app: Flask) -> None:
+    group = LocalisedAppGroup(name=app.cli.name, help=app.cli.help)
+    for command in app.cli.commands.values():
+        group.add_command(command)
+    app.cli = group
 
 
 cli = FlaskGroup(
@@ -63,13 +151,14 @@ cli = FlaskGroup(
 
 
 def main() -> None:
+    info = ScriptInfo(create_app=_create_app, set_debug_flag=True, load_dotenv_defaults=True)
     try:
-        status = cli.main(standalone_mode=False, prog_name="eventapp")
+        status = cli.main(standalone_mode=False, prog_name="eventapp", obj=info)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as error:
-        error.show()
+        show_error(error, info)
         sys.exit(error.exit_code)
     except ConfigError as error:
         click.echo(f"Error: {error}", err=True)

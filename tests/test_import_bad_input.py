@@ -122,12 +122,12 @@ def _cli(app, *args: str):
 
 
 def _one_error_line(result) -> str:
-    """The command failed with exactly one line on stderr, "Error: …", and no traceback."""
+    """The command failed with one line on stderr, "Erreur : …" (French), and no traceback."""
     assert result.exit_code != 0, result.output
     assert "Traceback" not in result.output + result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
+    assert lines[0].startswith("Erreur : ")
     return lines[0]
 
 

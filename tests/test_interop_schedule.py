@@ -225,7 +225,7 @@ def test_hostile_or_broken_files_are_refused_and_store_nothing(app, ctx, tmp_pat
     path.write_text(payload)
     result = app.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code != 0
-    assert "Error:" in result.output
+    assert result.output.startswith("Erreur : ")
     assert "Traceback" not in result.output
     assert _count(Event) == 0
 

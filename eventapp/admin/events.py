@@ -101,7 +101,7 @@ class OutsideYears(ValueError):
     """A date that would fall outside the years events may take place in."""
 
 
-def _shift(instant: datetime, event: Event, days: int) -> datetime:
+def shift_local(instant: datetime, event: Event, days: int) -> datetime:
     """The same wall-clock time ``days`` later where the event takes place (DST-safe);
     OutsideYears when that falls outside FIRST_YEAR..LAST_YEAR."""
     try:
@@ -125,15 +125,15 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         moment for item in event.items if not item.cancelled_at
         for moment in (item.starts_at, item.ends_at)
     ]:  # fmt: skip
-        _shift(instant, event, days)
+        shift_local(instant, event, days)
     copy = Event(
         slug=slug,
         title=event.title,
         subtitle=event.subtitle,
         organising_body=event.organising_body,
         project=event.project,
-        starts_at=_shift(event.starts_at, event, days),
-        ends_at=_shift(event.ends_at, event, days),
+        starts_at=shift_local(event.starts_at, event, days),
+        ends_at=shift_local(event.ends_at, event, days),
         timezone=event.timezone,
         venue_name=event.venue_name,
         venue_address=event.venue_address,
@@ -165,8 +165,8 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         new_item = ProgrammeItem(
             kind=item.kind,
             title=item.title,
-            starts_at=_shift(item.starts_at, event, days),
-            ends_at=_shift(item.ends_at, event, days),
+            starts_at=shift_local(item.starts_at, event, days),
+            ends_at=shift_local(item.ends_at, event, days),
             room=rooms.get(item.room_id) if item.room_id else None,
             theme=themes.get(item.theme_id) if item.theme_id else None,
             capacity=item.capacity,

@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventapp.interop.c3voc_json import from_json
 from eventapp.interop.frab_xml import from_xml
 from eventapp.interop.importer import import_schedule
 from eventapp.interop.schedule import Schedule, ScheduleError, check_schedule
+from eventapp.programme import event_by_slug
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -36,7 +38,12 @@ def read_schedule(data: bytes, timezone: str) -> tuple[Schedule, list[str]]:
     show_default=True,
     help="Time zone of times written without an offset.",
 )
-def import_command(file: Path, timezone: str) -> None:
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Publish the event when its programme has no conflict (else list them, exit 1).",
+)
+def import_command(file: Path, timezone: str, publish: bool) -> None:
     """Import a schedule.xml or schedule.json; importing again updates (items match on guid)."""
     try:
         size = file.stat().st_size
@@ -65,3 +72,32 @@ def import_command(file: Path, timezone: str) -> None:
     click.echo(report.summary())
     for reason in report.refused:
         click.echo("  " + _("Refusé : %(reason)s", reason=reason))
+    if publish:
+        publish_imported(report.event_slug)
+
+
+def publish_imported(slug: str) -> None:
+    """Publishes the imported event, or lists its conflicts (one line each, on stderr) and
+    fails, leaving it a draft."""
+    # The organiser area's rule (imported here: the organiser area imports this module).
+    from eventapp.admin.events import PublicationRefused
+    from eventapp.admin.events import publish as publish_event
+
+    event = event_by_slug(slug)
+    if event is None:  # nothing was imported
+        raise click.ClickException(_("aucun événement à publier"))
+    try:
+        publish_event(event)
+    except PublicationRefused as refused:
+        for conflict in refused.conflicts:
+            line = " ".join(conflict.message.split())
+            click.echo("  " + _("Conflit : %(conflict)s", conflict=line), err=True)
+        raise click.ClickException(
+            ngettext(
+                "« %(slug)s » reste un brouillon : %(num)d conflit à corriger avant de publier",
+                "« %(slug)s » reste un brouillon : %(num)d conflits à corriger avant de publier",
+                len(refused.conflicts),
+                slug=slug,
+            )
+        ) from None
+    click.echo(_("Événement « %(slug)s » publié.", slug=slug))

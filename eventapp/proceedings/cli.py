@@ -6,6 +6,7 @@ import shutil
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from eventapp.proceedings import proceedings_file
 from eventapp.programme import event_by_slug
@@ -20,15 +21,26 @@ def proceedings_command(slug: str, output: str, archival: bool) -> None:
     """Write the compte-rendu (proceedings) PDF of the event SLUG."""
     event = event_by_slug(slug)
     if event is None:
-        raise click.ClickException(f"no event with the slug {slug!r}")
+        raise click.ClickException(
+            _("aucun événement n'a l'adresse (slug) « %(slug)s »", slug=slug)
+        )
     try:
         pdf = proceedings_file(event, "archival" if archival else "accessible")
     except OSError as error:
         raise click.ClickException(
-            f"cannot write to the exports folder: {error.strerror or error}"
+            _(
+                "impossible d'écrire dans le dossier des exports : %(reason)s",
+                reason=error.strerror or error,
+            )
         ) from None
     try:
         shutil.copyfile(pdf.path, output)
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+        raise click.ClickException(
+            _(
+                "impossible d'écrire %(file)s : %(reason)s",
+                file=output,
+                reason=error.strerror or error,
+            )
+        ) from None
     click.echo(f"Wrote the compte-rendu of {event.slug!r} to {output}.")
