@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp import mail
 from eventapp.extensions import db
+from eventapp.i18n import gettext as _
 from eventapp.models import Event, Registration, RegistrationStatus, SentMailing
 from eventapp.programme import choice_blocks
 from eventapp.registration.export import event_registrations
