@@ -113,8 +113,9 @@ def show_error(error: click.ClickException, info: ScriptInfo | None) -> None:
 
 
 class LocalisedErrors(click.Group):
-    """A command group that writes its errors with :func:`show_error` in standalone mode
-    (the app's own group, run by ``flask --app eventapp`` and by tests' CLI runner)."""
+    """A command group that writes its errors with :func:`show_error` in standalone mode:
+    the app's own group (``app.cli``), as ``app.test_cli_runner()`` runs it. The `eventapp`
+    script catches them itself (:func:`main`); ``flask --app eventapp`` keeps click's."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:

@@ -187,9 +187,9 @@ def label_lines(text: str) -> list[str]:
     ) or [""]
 
 
-def round_label(workshop: WorkshopCount) -> str:
+def round_label(workshop: WorkshopCount, tz: str) -> str:
+    """Which round the workshop is in, and its times where the event takes place."""
     item = workshop.item
-    tz = item.event.timezone
     return _(
         "Créneau %(number)s, %(start)s–%(end)s",
         number=workshop.round,
@@ -198,7 +198,7 @@ def round_label(workshop: WorkshopCount) -> str:
     )
 
 
-def fill_chart(counts: Counts) -> FillChart | None:
+def fill_chart(counts: Counts, timezone: str) -> FillChart | None:
     """One bar per workshop on a common scale: confirmed seats (solid), waiting list
     (hatched, after them) and the capacity (outline)."""
     if not counts.workshops:
@@ -216,7 +216,7 @@ def fill_chart(counts: Counts) -> FillChart | None:
                 if workshop.capacity
                 else None,
                 lines=label_lines(workshop.item.title),
-                when=round_label(workshop),
+                when=round_label(workshop, timezone),
             )
         )
     height = len(bars) * ROW_HEIGHT + 8
