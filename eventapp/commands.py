@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from eventapp.cli import localise_app_group
+from eventapp.i18n import long_date
 
 
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
     from eventapp.admin.cli import organiser_command
+    from eventapp.admin.schedule_command import import_command
     from eventapp.backup import backup_command, restore_command
     from eventapp.calendar.commands import calendar_command
-    from eventapp.interop.cli import import_command
     from eventapp.interop.registrations import import_command as registrations_import
     from eventapp.mail import mail_cli
     from eventapp.proceedings.cli import proceedings_command
     from eventapp.registration.commands import registrations_cli
 
+    localise_app_group(app)
     registrations_cli.add_command(registrations_import)
 
     for command in (
@@ -35,12 +41,40 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
-    """Load the network day of 1 December 2015 (twice changes nothing)."""
-    from eventapp.demo import load_demo
+    """Load the network day of 1 December 2015 and its upcoming copy open for registration
+    (twice changes nothing)."""
+    from eventapp.demo import DemoLoad, load_demo, load_upcoming_demo
 
     event, created = load_demo()
     if created:
-        click.echo(f"Loaded the demo event {event.slug!r}.")
+        click.echo(_("Événement de démonstration « %(slug)s » chargé.", slug=event.slug))
     else:
-        click.echo(f"The demo event {event.slug!r} is already there; nothing changed.")
+        click.echo(
+            _(
+                "L'événement de démonstration « %(slug)s » est déjà là ; rien n'a changé.",
+                slug=event.slug,
+            )
+        )
+    upcoming, done = load_upcoming_demo()
+    day = long_date(upcoming.starts_at, upcoming.timezone)
+    lines = {
+        DemoLoad.CREATED: _(
+            "Événement de démonstration « %(slug)s » chargé, le %(day)s, inscriptions ouvertes.",
+            slug=upcoming.slug,
+            day=day,
+        ),
+        DemoLoad.MOVED: _(
+            "Événement de démonstration « %(slug)s » déplacé au %(day)s ; ses inscriptions "
+            "sont gardées et leurs calendriers mis à jour.",
+            slug=upcoming.slug,
+            day=day,
+        ),
+        DemoLoad.UNCHANGED: _(
+            "L'événement de démonstration « %(slug)s » (le %(day)s) est déjà là ; rien n'a changé.",
+            slug=upcoming.slug,
+            day=day,
+        ),
+    }
+    click.echo(lines[done])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 LANGUAGE_COOKIE = "lang"
@@ -68,7 +73,68 @@ def in_language(text: str) -> Markup:
     return Markup("<span%s>%s</span>") % (attribute, text)
 
 
+# A value put between quotation marks (« %(title)s », “%(title)s”, „%(title)s”): its own
+# marks become the ones written inside those (French: “ ” inside « »; English and Dutch:
+# ‘ ’ inside “ ” or „ ”), so a title never reads « Journée « Les enfants d'abord » ».
+_QUOTED_VALUE = re.compile(r"([«“„‘])[\u00a0\u202f ]?%\((\w+)\)s")
+_SPACE = "[\u00a0\u202f ]*"
+_INNER = {"«": ("“", "”"), "“": ("‘", "’"), "„": ("‘", "’"), "‘": ("“", "”")}
+_SAME_MARKS = {
+    "«": re.compile(f"«{_SPACE}(.*?){_SPACE}»"),
+    "“": re.compile("[“„](.*?)”"),
+    "„": re.compile("[“„](.*?)”"),
+    "‘": re.compile("‘(.*?)’"),
+}
+
+
+def within_quotes(text: str, outer: str) -> str:
+    """The text as written between the ``outer`` quotation marks: the marks of its own
+    that are the same as those become the inner ones."""
+    opening, closing = _INNER[outer]
+    return _SAME_MARKS[outer].sub(lambda found: f"{opening}{found.group(1)}{closing}", text)
+
+
+def quoted_values(message: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables of a translated message, those it puts between quotation marks
+    written as :func:`within_quotes` says."""
+    values = dict(variables)
+    for found in _QUOTED_VALUE.finditer(message):
+        name = found.group(2)
+        value = values.get(name)
+        if isinstance(value, str) and not isinstance(value, Markup):
+            values[name] = within_quotes(value, found.group(1))
+    return values
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """flask_babel's gettext, with quoted titles written as :func:`quoted_values` says."""
+    translated = get_translations().ugettext(string)
+    return translated % quoted_values(translated, variables) if variables else translated
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """Jinja's new-style gettext (jinja2.ext), with :func:`quoted_values`."""
+    translated = get_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 — the catalogue, as jinja2.ext does
+    return translated % quoted_values(translated, variables)
+
+
+@pass_context
+def _template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    translated = get_translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 — the catalogue, as jinja2.ext does
+    return translated % quoted_values(translated, variables)
+
+
 def init_app(app: Flask) -> None:
+    # Replaces the callables Flask-Babel installed (jinja2.ext.i18n's `_` calls these).
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.globals.update(
         long_date=long_date,
         clock_time=clock_time,

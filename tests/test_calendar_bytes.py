@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from calendars import BASE_URL, ItemSpec, make_event
 from flask_babel import force_locale
@@ -32,6 +31,7 @@ from eventapp.calendar.ics import (
     personal_calendar,
     programme_calendar,
 )
+from eventapp.calendar.vtimezone import vtimezone
 from eventapp.demo import DEMO_SLUG
 from eventapp.extensions import db
 from eventapp.models import (
@@ -92,20 +92,11 @@ def reference_vevent(
 
 
 def reference_timezone(event: Event, items: list[ProgrammeItem]) -> Timezone:
+    """The VTIMEZONE component (eventapp.calendar.vtimezone), as icalendar writes it."""
     instants = [event.starts_at, event.ends_at]
     instants += [instant for item in items for instant in (item.starts_at, item.ends_at)]
-    years = [instant.astimezone(event.tz).year for instant in instants]
-    first = min(Timezone.DEFAULT_FIRST_DATE, date(min(years) - 1, 1, 1))
-    last = max(Timezone.DEFAULT_LAST_DATE, date(max(years) + 2, 1, 1))
-    timezone = Timezone.from_tzinfo(
-        ZoneInfo(event.timezone), tzid=event.timezone, first_date=first, last_date=last
-    )
-    for observance in timezone.subcomponents:
-        listed = observance.pop("RDATE", None)
-        for dates in listed if isinstance(listed, list) else [listed] if listed else []:
-            for onset in dates.dts:
-                observance.add("RDATE", onset.dt)
-    return timezone
+    first = min(instant.astimezone(event.tz).year for instant in instants)
+    return vtimezone(event.timezone, first)
 
 
 def reference_calendar(
@@ -339,19 +330,25 @@ def test_montreal_daylight_saving_weekends_are_the_bytes_icalendar_writes(ctx) -
     assert_every_calendar_as_icalendar_writes_it(event, chosen)
 
 
-def test_an_event_outside_the_usual_span_gets_its_own_timezone_bytes(ctx) -> None:
-    """The written VTIMEZONE is kept per zone and span: a 2041 event has a wider one."""
+def test_the_timezone_is_written_by_its_rules_whatever_the_year(ctx) -> None:
+    """Europe/Brussels has followed the same rules since 1996: a 2041 event and a 2016
+    event get the same two observances, an RRULE each, and no list of dates."""
     late = make_event(
         "tard", "Europe/Brussels", [ItemSpec("Plus tard", date(2041, 6, 1), time(9), time(10))]
     )
     early = make_event(
         "tot", "Europe/Brussels", [ItemSpec("Plus tôt", date(2016, 6, 1), time(9), time(10))]
     )
+    zones = []
     for slug in ("tard", "tot"):
         event = published_event(slug)
-        assert programme_calendar(event, BASE_URL) == reference_programme(event)
-    assert b"2043-01-01" in programme_calendar(late, BASE_URL)
-    assert b"2043-01-01" not in programme_calendar(early, BASE_URL)
+        data = programme_calendar(event, BASE_URL)
+        assert data == reference_programme(event)
+        zones.append(data[data.index(b"BEGIN:VTIMEZONE") : data.index(b"END:VTIMEZONE")])
+    assert zones[0] == zones[1]
+    assert zones[0].count(b"RRULE:FREQ=YEARLY") == 2
+    assert b"RDATE" not in zones[0]
+    assert programme_calendar(late, BASE_URL) != programme_calendar(early, BASE_URL)
 
 
 @settings(max_examples=3000, deadline=None)

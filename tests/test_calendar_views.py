@@ -124,11 +124,13 @@ def test_cli_errors_are_one_line(app, demo, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
     unknown = runner.invoke(args=["calendar", "nope", "-o", str(tmp_path / "x.ics")])
     assert unknown.exit_code == 1
-    assert unknown.stderr == "Error: no event with the slug 'nope'\n"
+    assert unknown.stderr == "Erreur : aucun événement n'a l'adresse (slug) « nope »\n"
     assert not (tmp_path / "x.ics").exists()
     unwritable = runner.invoke(args=["calendar", DEMO_SLUG, "-o", str(tmp_path / "no" / "x.ics")])
     assert unwritable.exit_code == 1
-    assert unwritable.stderr.startswith(f"Error: cannot write {tmp_path / 'no' / 'x.ics'}: ")
+    assert unwritable.stderr.startswith(
+        f"Erreur : impossible d'écrire {tmp_path / 'no' / 'x.ics'} : "
+    )
     assert unwritable.stderr.count("\n") == 1
 
 
@@ -145,4 +147,4 @@ def test_console_script_reports_unknown_slug_without_traceback(tmp_path: Path) -
         check=False,
     )
     assert done.returncode != 0
-    assert done.stderr == "Error: no event with the slug 'nope'\n"
+    assert done.stderr == "Erreur : aucun événement n'a l'adresse (slug) « nope »\n"

@@ -106,9 +106,10 @@ def test_demo_command_twice(app, ctx) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "Loaded" in first.output
+    assert "« journee-reseau-2015 » chargé" in first.output
+    assert "« journee-reseau-a-venir » chargé" in first.output
     counts = _counts()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
-    assert "nothing changed" in second.output
+    assert second.output.count("rien n'a changé") == 2, second.output
     assert _counts() == counts

@@ -19,7 +19,7 @@ from test_admin_support import PASSWORD, login
 
 from eventapp.admin.accounts import create_organiser
 from eventapp.extensions import db
-from eventapp.interop.cli import read_schedule
+from eventapp.interop.files import read_schedule
 from eventapp.interop.importer import import_schedule
 from eventapp.models import Event, ProgrammeItem, Room, Speaker, Theme, User
 
@@ -122,12 +122,12 @@ def _cli(app, *args: str):
 
 
 def _one_error_line(result) -> str:
-    """The command failed with exactly one line on stderr, "Error: …", and no traceback."""
+    """The command failed with one line on stderr, "Erreur : …" (French), and no traceback."""
     assert result.exit_code != 0, result.output
     assert "Traceback" not in result.output + result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
+    assert lines[0].startswith("Erreur : ")
     return lines[0]
 
 

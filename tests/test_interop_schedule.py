@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.interop.cli import read_schedule
+from eventapp.interop.files import read_schedule
 from eventapp.interop.importer import import_schedule
 from eventapp.models import Event, ProgrammeItem, Speaker
 
@@ -225,7 +225,7 @@ def test_hostile_or_broken_files_are_refused_and_store_nothing(app, ctx, tmp_pat
     path.write_text(payload)
     result = app.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code != 0
-    assert "Error:" in result.output
+    assert result.output.startswith("Erreur : ")
     assert "Traceback" not in result.output
     assert _count(Event) == 0
 

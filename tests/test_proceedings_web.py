@@ -191,9 +191,17 @@ def test_cli_archival_option_writes_pdf_a(app: Flask, demo, exports, tmp_path: P
 @pytest.mark.parametrize(
     ("slug", "target", "message"),
     [
-        ("no-such-event", "{tmp}/x.pdf", "Error: no event with the slug 'no-such-event'"),
-        ("journee-reseau-2015", "{tmp}/missing/x.pdf", "Error: cannot write {tmp}/missing/x.pdf"),
-        ("journee-reseau-2015", "{tmp}", "Error: cannot write {tmp}"),
+        (
+            "no-such-event",
+            "{tmp}/x.pdf",
+            "Erreur : aucun événement n'a l'adresse (slug) « no-such-event »",
+        ),
+        (
+            "journee-reseau-2015",
+            "{tmp}/missing/x.pdf",
+            "Erreur : impossible d'écrire {tmp}/missing/x.pdf",
+        ),
+        ("journee-reseau-2015", "{tmp}", "Erreur : impossible d'écrire {tmp}"),
     ],
 )
 def test_cli_bad_input_is_one_line(

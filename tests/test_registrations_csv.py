@@ -128,7 +128,7 @@ def test_unknown_slug_is_a_one_line_error(app, rounds, tmp_path) -> None:
     path.write_bytes(b"first_name,last_name,email\n")
     result = app.test_cli_runner().invoke(args=["registrations", "import", "nope", str(path)])
     assert result.exit_code != 0
-    assert result.stderr.strip() == "Error: aucun événement n'a l'adresse (slug) « nope »"
+    assert result.stderr.strip() == "Erreur : aucun événement n'a l'adresse (slug) « nope »"
 
 
 def test_the_upload_page_shows_the_dry_run_report(app, client, rounds) -> None:

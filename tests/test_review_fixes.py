@@ -18,7 +18,7 @@ from wtforms import StringField
 import eventapp.admin
 from eventapp.admin.builder import resolve_speakers
 from eventapp.extensions import db
-from eventapp.interop.cli import read_schedule
+from eventapp.interop.files import read_schedule
 from eventapp.interop.importer import import_schedule
 from eventapp.models import Event, EventStatus, ProgrammeItem
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
+from eventapp.i18n import gettext as _
 from eventapp.models import Event, ItemKind, ProgrammeItem
 
 SPEAKER_OVERLAP = "speaker_overlap"

@@ -7,6 +7,7 @@ hatched as well as coloured, and a table repeats the figures for screen readers.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 
 from eventapp.admin.registrations import Counts, WorkshopCount
 from eventapp.extensions import db
+from eventapp.i18n import clock_time
+from eventapp.i18n import gettext as _
 from eventapp.models import Event, OutboxMessage, OutboxStatus, Registration
 
 
@@ -137,7 +140,12 @@ def timeline(days: list[DayCount]) -> Timeline | None:
     return Timeline(points, [Tick(y_of(v), v) for v in values], path, area)
 
 
-BAR_LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, BAR_GAP = 230, 300, 22, 14
+BAR_LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, BAR_GAP = 290, 300, 22, 14
+# Each bar's label: the workshop's title on up to LABEL_LINES lines of about LABEL_CHARS
+# characters (13 px type in BAR_LABEL_WIDTH), cut at its end if longer, then its round and
+# times on a line of their own; a line every LINE_HEIGHT px.
+LABEL_CHARS, LABEL_LINES, LINE_HEIGHT = 38, 2, 15
+ROW_HEIGHT = (LABEL_LINES + 1) * LINE_HEIGHT + BAR_GAP
 
 
 @dataclass
@@ -147,7 +155,14 @@ class Bar:
     confirmed_width: float
     waitlist_width: float
     capacity_width: float | None
-    label: str
+    lines: list[str]  # the title, wrapped and cut at its end when too long
+    when: str  # its round and times: the same theme may run in two rounds
+
+    @property
+    def label_y(self) -> int:
+        """The first label line's baseline, so the label block is centred on the bar."""
+        block = (len(self.lines) + 1) * LINE_HEIGHT
+        return self.y + BAR_HEIGHT // 2 - block // 2 + LINE_HEIGHT - 3
 
 
 @dataclass
@@ -157,13 +172,33 @@ class FillChart:
     height: int
     bar_left: int = BAR_LABEL_WIDTH
     bar_height: int = BAR_HEIGHT
+    line_height: int = LINE_HEIGHT
 
 
-def shorten(text: str, length: int = 34) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+def label_lines(text: str) -> list[str]:
+    """The title on at most LABEL_LINES lines, cut at its end ("…") when it does not fit:
+    its beginning, where a title says what it is about, is always shown."""
+    return textwrap.wrap(
+        " ".join(text.split()),
+        width=LABEL_CHARS,
+        max_lines=LABEL_LINES,
+        placeholder=" …",
+        break_on_hyphens=False,
+    ) or [""]
 
 
-def fill_chart(counts: Counts) -> FillChart | None:
+def round_label(workshop: WorkshopCount, tz: str) -> str:
+    """Which round the workshop is in, and its times where the event takes place."""
+    item = workshop.item
+    return _(
+        "Créneau %(number)s, %(start)s–%(end)s",
+        number=workshop.round,
+        start=clock_time(item.starts_at, tz),
+        end=clock_time(item.ends_at, tz),
+    )
+
+
+def fill_chart(counts: Counts, timezone: str) -> FillChart | None:
     """One bar per workshop on a common scale: confirmed seats (solid), waiting list
     (hatched, after them) and the capacity (outline)."""
     if not counts.workshops:
@@ -174,14 +209,15 @@ def fill_chart(counts: Counts) -> FillChart | None:
         bars.append(
             Bar(
                 workshop=workshop,
-                y=index * (BAR_HEIGHT + BAR_GAP) + 8,
+                y=index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) // 2,
                 confirmed_width=round(BAR_WIDTH * workshop.confirmed / scale, 1),
                 waitlist_width=round(BAR_WIDTH * workshop.waitlisted / scale, 1),
                 capacity_width=round(BAR_WIDTH * workshop.capacity / scale, 1)
                 if workshop.capacity
                 else None,
-                label=shorten(workshop.item.title),
+                lines=label_lines(workshop.item.title),
+                when=round_label(workshop, timezone),
             )
         )
-    height = len(bars) * (BAR_HEIGHT + BAR_GAP) + 8
+    height = len(bars) * ROW_HEIGHT + 8
     return FillChart(bars, width=BAR_LABEL_WIDTH + BAR_WIDTH + 300, height=height)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.admin.conflicts import Conflict, programme_conflicts
 from eventapp.extensions import db
-from eventapp.limits import in_year_window
+from eventapp.limits import shift_local
 from eventapp.models import (
     Event,
     EventStatus,
@@ -97,23 +97,6 @@ def set_proceedings_published(event: Event, published: bool) -> None:
     db.session.commit()
 
 
-class OutsideYears(ValueError):
-    """A date that would fall outside the years events may take place in."""
-
-
-def _shift(instant: datetime, event: Event, days: int) -> datetime:
-    """The same wall-clock time ``days`` later where the event takes place (DST-safe);
-    OutsideYears when that falls outside FIRST_YEAR..LAST_YEAR."""
-    try:
-        local = event.local(instant)
-        moved = datetime.combine(local.date() + timedelta(days=days), local.time(), event.tz)
-    except OverflowError as overflow:
-        raise OutsideYears(str(overflow)) from None
-    if not in_year_window(moved):
-        raise OutsideYears(moved.isoformat())
-    return moved
-
-
 def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Event:
     """A draft copy of the event on a new date: rooms, themes and programme shifted by whole
     days at the same local times; no registrations, no summaries, no publication.
@@ -125,15 +108,15 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         moment for item in event.items if not item.cancelled_at
         for moment in (item.starts_at, item.ends_at)
     ]:  # fmt: skip
-        _shift(instant, event, days)
+        shift_local(instant, event.tz, days)
     copy = Event(
         slug=slug,
         title=event.title,
         subtitle=event.subtitle,
         organising_body=event.organising_body,
         project=event.project,
-        starts_at=_shift(event.starts_at, event, days),
-        ends_at=_shift(event.ends_at, event, days),
+        starts_at=shift_local(event.starts_at, event.tz, days),
+        ends_at=shift_local(event.ends_at, event.tz, days),
         timezone=event.timezone,
         venue_name=event.venue_name,
         venue_address=event.venue_address,
@@ -165,8 +148,8 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         new_item = ProgrammeItem(
             kind=item.kind,
             title=item.title,
-            starts_at=_shift(item.starts_at, event, days),
-            ends_at=_shift(item.ends_at, event, days),
+            starts_at=shift_local(item.starts_at, event.tz, days),
+            ends_at=shift_local(item.ends_at, event.tz, days),
             room=rooms.get(item.room_id) if item.room_id else None,
             theme=themes.get(item.theme_id) if item.theme_id else None,
             capacity=item.capacity,

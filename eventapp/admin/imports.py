@@ -23,7 +23,7 @@ from eventapp.admin.accounts import can_manage
 from eventapp.admin.blueprint import bp
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
-from eventapp.interop.cli import MAX_IMPORT_BYTES, read_schedule
+from eventapp.interop.files import MAX_IMPORT_BYTES, read_schedule
 from eventapp.interop.importer import SLUG_PATTERN, import_schedule
 from eventapp.interop.registrations import (
     CSV_MAX_BYTES,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.extensions import db
+from eventapp.i18n import gettext as _
 from eventapp.mail import outbox
 from eventapp.mail.render import one_line, render_into
 from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus, SentMailing

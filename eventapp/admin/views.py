@@ -34,7 +34,6 @@ from eventapp.admin.accounts import (
 from eventapp.admin.blueprint import bp
 from eventapp.admin.conflicts import programme_conflicts
 from eventapp.admin.events import (
-    OutsideYears,
     PublicationRefused,
     create_event,
     duplicate_event,
@@ -67,6 +66,7 @@ from eventapp.admin.translations import (
 from eventapp.extensions import db, limiter
 from eventapp.i18n import language_name
 from eventapp.languages import FirstLanguageIncomplete, completeness, declare_languages
+from eventapp.limits import OutsideYears
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
 from eventapp.registration.rules import registration_window

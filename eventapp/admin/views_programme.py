@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from babel.dates import format_date
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
@@ -63,6 +62,7 @@ from eventapp.admin.translations import (
 )
 from eventapp.admin.views import get_event
 from eventapp.extensions import db
+from eventapp.i18n import gettext as _
 from eventapp.models import Event, ItemKind, ProgrammeItem, Room, Speaker, Theme
 from eventapp.registration import item_capacity
 

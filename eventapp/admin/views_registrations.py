@@ -344,7 +344,7 @@ def dashboard(event_id: int):
         counts=counts,
         days=days,
         timeline=timeline(days),
-        fill=fill_chart(counts),
+        fill=fill_chart(counts, event.timezone),
         mails=mail_counts(event),
     )
 

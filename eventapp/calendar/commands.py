@@ -7,6 +7,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from eventapp.calendar.ics import programme_calendar
 from eventapp.programme import event_by_slug
@@ -26,7 +27,9 @@ def calendar_command(slug: str, output: str) -> None:
     """Write the whole programme of the event SLUG as iCalendar."""
     event = event_by_slug(slug)
     if event is None:
-        raise click.ClickException(f"no event with the slug {slug!r}")
+        raise click.ClickException(
+            _("aucun événement n'a l'adresse (slug) « %(slug)s »", slug=slug)
+        )
     body = programme_calendar(event, current_app.config["BASE_URL"])
     if output == "-":
         sys.stdout.buffer.write(body)
@@ -36,5 +39,7 @@ def calendar_command(slug: str, output: str) -> None:
         with open(output, "wb") as handle:
             handle.write(body)
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+        raise click.ClickException(
+            _("impossible d'écrire %(file)s : %(reason)s", file=output, reason=error.strerror)
+        ) from None
     click.echo(f"Wrote the programme of {slug!r} ({len(event.items)} items) to {output}.", err=True)

@@ -17,16 +17,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from icalendar import (
     Calendar,
-    Timezone,
+    Component,
     vCalAddress,
     vCategory,
     vDDDTypes,
@@ -38,7 +37,7 @@ from icalendar import (
 from icalendar import Event as VEvent
 from icalendar.caselessdict import canonsort_keys
 
-from eventapp.limits import FIRST_YEAR, LAST_YEAR
+from eventapp.calendar.vtimezone import first_local_year, vtimezone
 from eventapp.models import Event, ItemKind, ProgrammeItem
 
 # How often a subscribed client should come back (RFC 7986 REFRESH-INTERVAL); the feeds
@@ -237,46 +236,24 @@ def item_vevent(
     return _serialise(["BEGIN:VEVENT", *lines, "END:VEVENT"])
 
 
-def _local_year(instant: datetime, tz: tzinfo) -> int:
-    try:
-        return instant.astimezone(tz).year
-    except OverflowError:  # the last or first hours a datetime holds
-        return instant.year
-
-
 def _timezone(event: Event, items: list[ProgrammeItem]) -> bytes:
-    """The VTIMEZONE of the event's zone, from the zoneinfo database.
-
-    It spans the same years whatever the event (1970 to 2038, widened if the event falls
-    outside): clients that keep the first VTIMEZONE they meet for a TZID (vobject does)
-    then place every later calendar's times right too, across every daylight-saving
-    change. The span depends on the event only, so the same input gives the same bytes.
-    """
+    """The VTIMEZONE of the event's zone (eventapp.calendar.vtimezone): its yearly rules as
+    RRULEs, and the older changes listed from the year before the calendar's first date.
+    It depends on the event only, so the same input gives the same bytes; and being right
+    for every later year, a client that keeps the first VTIMEZONE it meets for a TZID
+    (vobject does) places every later calendar's times right too."""
     instants = [event.starts_at, event.ends_at]
     instants += [instant for item in items for instant in (item.starts_at, item.ends_at)]
-    years = [_local_year(instant, event.tz) for instant in instants]
-    # Within the years events may take place in (FIRST_YEAR..LAST_YEAR): an old import
-    # may have stored year 9999, whose zone rules are the last ones anyway.
-    first = min(Timezone.DEFAULT_FIRST_DATE, date(max(min(years), FIRST_YEAR) - 1, 1, 1))
-    last = max(Timezone.DEFAULT_LAST_DATE, date(min(max(years), LAST_YEAR) + 2, 1, 1))
-    return _vtimezone(event.timezone, first, last)
+    return _vtimezone(event.timezone, first_local_year(instants, event.tz))
 
 
 @lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first: date, last: date) -> bytes:
-    """Written once per zone and span (a pure function of the zoneinfo database, the same
-    for every calendar): some 140 lines that calendars splice in as they are."""
-    timezone = Timezone.from_tzinfo(ZoneInfo(tzid), tzid=tzid, first_date=first, last_date=last)
-    for observance in timezone.subcomponents:
-        # One date per RDATE line: ical.js (Thunderbird) reads only the first of a list.
-        listed = observance.pop("RDATE", None)
-        for dates in listed if isinstance(listed, list) else [listed] if listed else []:
-            for onset in dates.dts:
-                observance.add("RDATE", onset.dt)
-    return _serialise(_lines(timezone))
+def _vtimezone(tzid: str, first_year: int) -> bytes:
+    """Written once per zone and first year: a pure function of the zoneinfo database."""
+    return _serialise(_lines(vtimezone(tzid, first_year)))
 
 
-def _lines(component: Calendar | Timezone) -> Iterator[str]:
+def _lines(component: Calendar | Component) -> Iterator[str]:
     return (line for line in component.content_lines() if line)
 
 

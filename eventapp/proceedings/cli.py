@@ -6,6 +6,7 @@ import shutil
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from eventapp.config import LANGUAGES
 from eventapp.proceedings import proceedings_file
@@ -27,19 +28,35 @@ def proceedings_command(slug: str, output: str, archival: bool, lang: str | None
     """Write the compte-rendu (proceedings) PDF of the event SLUG."""
     event = event_by_slug(slug)
     if event is None:
-        raise click.ClickException(f"no event with the slug {slug!r}")
+        raise click.ClickException(
+            _("aucun événement n'a l'adresse (slug) « %(slug)s »", slug=slug)
+        )
     if lang is not None and lang not in event.language_list:
         raise click.ClickException(
-            f"the event {slug!r} is written in {', '.join(event.language_list)}, not {lang!r}"
+            _(
+                "l'événement « %(slug)s » est écrit en %(languages)s, pas en « %(lang)s »",
+                slug=slug,
+                languages=", ".join(event.language_list),
+                lang=lang,
+            )
         )
     try:
         pdf = proceedings_file(event, "archival" if archival else "accessible", lang)
     except OSError as error:
         raise click.ClickException(
-            f"cannot write to the exports folder: {error.strerror or error}"
+            _(
+                "impossible d'écrire dans le dossier des exports : %(reason)s",
+                reason=error.strerror or error,
+            )
         ) from None
     try:
         shutil.copyfile(pdf.path, output)
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
+        raise click.ClickException(
+            _(
+                "impossible d'écrire %(file)s : %(reason)s",
+                file=output,
+                reason=error.strerror or error,
+            )
+        ) from None
     click.echo(f"Wrote the compte-rendu of {event.slug!r} to {output}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from eventapp.programme import event_by_slug
 from eventapp.registration.erasure import erase_expired
@@ -25,6 +26,8 @@ def promote_command(slug: str) -> None:
     """Give freed seats (e.g. after raising a capacity) to the first in line, by mail."""
     event = event_by_slug(slug)
     if event is None:
-        raise click.ClickException(f"no event with the slug {slug!r}")
+        raise click.ClickException(
+            _("aucun événement n'a l'adresse (slug) « %(slug)s »", slug=slug)
+        )
     promoted = seats_changed(event)
     click.echo(f"{len(promoted)} registration(s) promoted from the waiting list.")
