@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from eventapp.cli import localise_app_group
+from eventapp.cli_errors import localise_app_group
 from eventapp.i18n import long_date
 
 

@@ -207,7 +207,7 @@ def test_the_command_line_writes_each_language(app, demo, tmp_path, monkeypatch)
     refused = runner.invoke(args=["proceedings", "journee-reseau-2015", "--lang", "en", "-o", out])
     assert refused.exit_code != 0
     assert refused.stderr.strip().splitlines() == [
-        "Error: the event 'journee-reseau-2015' is written in fr, nl, not 'en'"
+        "Erreur : l'événement « journee-reseau-2015 » est écrit en fr, nl, pas en « en »"
     ]
 
 

@@ -302,9 +302,15 @@ def _interop_message_ids() -> set[str]:
     from babel.messages.extract import extract_from_file
 
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None}
-    folder = Path(__file__).resolve().parent.parent / "eventapp" / "interop"
+    folder = Path(__file__).resolve().parent.parent / "eventapp"
     ids: set[str] = set()
-    for name in ("schedule.py", "frab_xml.py", "c3voc_json.py", "importer.py", "cli.py"):
+    for name in (
+        "interop/schedule.py",
+        "interop/frab_xml.py",
+        "interop/c3voc_json.py",
+        "interop/importer.py",
+        "admin/schedule_command.py",
+    ):
         for _line, message, _comments, _context in extract_from_file(
             "python", str(folder / name), keywords=keywords
         ):
