@@ -7,7 +7,8 @@ from zoneinfo import available_timezones
 import marshmallow as ma
 
 from eventapp.admin.forms import MULTI_LINE_FORBIDDEN, SINGLE_LINE_FORBIDDEN, SLUG_PATTERN
-from eventapp.api.schemas import EventSchema, ItemSchema
+from eventapp.api.schemas import TRANSLATIONS_DOC, EventSchema, ItemSchema
+from eventapp.config import LANGUAGES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 
@@ -85,6 +86,20 @@ def _markdown() -> ma.fields.String:
     )
 
 
+def _translations(limits: dict[str, int | None], name: str) -> ma.fields.Dict:
+    """``{"nl": {"title": "…"}}``: the texts in the event's other languages, each field
+    checked as its first-language value is (``None``: a Markdown text)."""
+    fields = {
+        field: _markdown() if limit is None else _text(limit) for field, limit in limits.items()
+    }
+    texts = type(name, (StrictSchema,), fields)
+    return ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(LANGUAGES, error="Unknown language.")),
+        values=ma.fields.Nested(texts),
+        metadata=TRANSLATIONS_DOC,
+    )
+
+
 def _capacity() -> ma.fields.Integer:
     return ma.fields.Integer(
         allow_none=True, validate=ma.validate.Range(min=1, max=MAX_CAPACITY), **STRICT_INT
@@ -118,6 +133,26 @@ class EventInSchema(StrictSchema):
     capacity = _capacity()
     introduction_md = _markdown()
     closing_md = _markdown()
+    languages = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(LANGUAGES, error="Unknown language.")),
+        validate=ma.validate.Length(min=1, max=len(LANGUAGES)),
+        metadata={"description": "The languages of the event's texts, the first the fallback"},
+    )
+    translations = _translations(
+        {
+            "title": 200,
+            "subtitle": 300,
+            "organising_body": 200,
+            "project": 200,
+            "venue_name": 200,
+            "venue_address": 300,
+            "introduction_md": None,
+            "closing_md": None,
+            "proceedings_cover_line": 200,
+            "proceedings_chapter": 200,
+        },
+        "EventTexts",
+    )
     confirm_time_change = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "Needed to change the times of a published or past event"},
@@ -145,6 +180,7 @@ class RoomInSchema(StrictSchema):
     name = _text(120, required=True)
     capacity = _capacity()
     position = ma.fields.Integer(validate=ma.validate.Range(min=0, max=999), **STRICT_INT)
+    translations = _translations({"name": 120}, "RoomTexts")
 
 
 class ThemeInSchema(StrictSchema):
@@ -153,12 +189,14 @@ class ThemeInSchema(StrictSchema):
     )
     title = _text(300, required=True)
     description_md = _markdown()
+    translations = _translations({"title": 300, "description_md": None}, "ThemeTexts")
 
 
 class SpeakerInSchema(StrictSchema):
     name = _text(200, required=True)
     role = _text(300)
     organisation = _text(300)
+    translations = _translations({"role": 300, "organisation": 300}, "SpeakerTexts")
 
 
 class ItemInSchema(StrictSchema):
@@ -175,6 +213,9 @@ class ItemInSchema(StrictSchema):
     summary_md = _markdown()
     speaker_ids = ma.fields.List(
         ma.fields.Integer(**STRICT_INT), metadata={"description": "Speakers, in order"}
+    )
+    translations = _translations(
+        {"title": 300, "description_md": None, "summary_md": None}, "ItemTexts"
     )
     confirm_time_change = ma.fields.Boolean(load_default=False)
 

@@ -26,6 +26,7 @@ def _summary(event: Event) -> dict[str, Any]:
         "end": event.local(event.ends_at),
         "timezone": event.timezone,
         "language": event.language,
+        "languages": list(event.language_list),
         "venue_name": event.venue_name,
         "venue_address": event.venue_address,
         "url": f"{current_app.config['BASE_URL']}/events/{event.slug}/",
@@ -47,6 +48,7 @@ def item_fields(event: Event, item: ProgrammeItem) -> dict[str, Any]:
         "capacity": item.capacity,
         "description_md": item.description_md,
         "speakers": item.speakers,
+        "translations": item.translations or {},
     }
 
 
@@ -62,6 +64,7 @@ def _details(event: Event) -> dict[str, Any]:
         "contact_email": event.contact_email,
         "capacity": event.capacity,
         "seats_left": free.event,
+        "translations": event.translations or {},
         "rooms": event.rooms,
         "themes": event.themes,
         "items": [

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+TRANSLATIONS_DOC = {
+    "description": "The texts in the event's other languages, by language code then field "
+    '(e.g. {"nl": {"title": "Kinderen eerst"}}); the ordinary fields hold the first language',
+    "example": {"nl": {"title": "…"}},
+}
+
 
 class SpeakerSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     role = ma.fields.String()
     organisation = ma.fields.String()
+    language = ma.fields.String(metadata={"description": "The language of role and organisation"})
+    translations = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String()),
+        metadata=TRANSLATIONS_DOC,
+    )
 
 
 class RoomSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     capacity = ma.fields.Integer(allow_none=True)
+    translations = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String()),
+        metadata=TRANSLATIONS_DOC,
+    )
 
 
 class ThemeSchema(ma.Schema):
@@ -23,6 +40,11 @@ class ThemeSchema(ma.Schema):
     number = ma.fields.Integer()
     title = ma.fields.String()
     description_md = ma.fields.String()
+    translations = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String()),
+        metadata=TRANSLATIONS_DOC,
+    )
 
 
 class ItemSchema(ma.Schema):
@@ -39,6 +61,11 @@ class ItemSchema(ma.Schema):
     description_md = ma.fields.String()
     speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema))
     block = ma.fields.Integer(metadata={"description": "Index of the parallel block (round)"})
+    translations = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String()),
+        metadata=TRANSLATIONS_DOC,
+    )
     seats_left = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "Free seats of a workshop now; null: no limit or not a workshop"},
@@ -54,7 +81,11 @@ class EventSummarySchema(ma.Schema):
     start = ma.fields.DateTime(format="iso")
     end = ma.fields.DateTime(format="iso")
     timezone = ma.fields.String()
-    language = ma.fields.String()
+    language = ma.fields.String(metadata={"description": "The first of ``languages``"})
+    languages = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "The languages of the event's texts, the first the fallback"},
+    )
     venue_name = ma.fields.String()
     venue_address = ma.fields.String()
     url = ma.fields.Url()
@@ -70,6 +101,11 @@ class EventSchema(EventSummarySchema):
     rooms = ma.fields.List(ma.fields.Nested(RoomSchema))
     themes = ma.fields.List(ma.fields.Nested(ThemeSchema))
     items = ma.fields.List(ma.fields.Nested(ItemSchema))
+    translations = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String()),
+        metadata=TRANSLATIONS_DOC,
+    )
 
 
 class ProblemSchema(ma.Schema):

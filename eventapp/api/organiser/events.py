@@ -12,6 +12,7 @@ from eventapp.admin.events import create_event, slug_taken, time_change_warning
 from eventapp.admin.registrations import capacity_changed
 from eventapp.api.common import current_organiser, managed_event
 from eventapp.api.organiser.blueprint import aware, blp, invalid, problem, secured
+from eventapp.api.organiser.translations import check_translations, write_translations
 from eventapp.api.organiser_schemas import (
     EventInSchema,
     EventPatchSchema,
@@ -20,9 +21,11 @@ from eventapp.api.organiser_schemas import (
 )
 from eventapp.api.public import _details
 from eventapp.extensions import db
+from eventapp.languages import FirstLanguageIncomplete, declare_languages
 from eventapp.models import (
     Event,
 )
+from eventapp.models.translated import language_codes
 
 
 def _event_out(event: Event) -> dict[str, Any]:
@@ -96,7 +99,12 @@ def create_my_event(data: dict):
         invalid({"slug": ["This slug is taken by another event."]})
     values = _event_values(data, None)
     values["slug"] = data.get("slug", "")
+    languages = language_codes(",".join(data.get("languages") or ["fr"]))
+    check_translations(data, languages)
     event = create_event(values, by=current_organiser())
+    declare_languages(event, languages)
+    write_translations(event, data)
+    db.session.commit()
     return _event_out(event)
 
 
@@ -127,8 +135,23 @@ def edit_my_event(data: dict, slug: str):
         abort(409, message=warning + " (API: send confirm_time_change: true)")
     if data.get("slug"):
         values["slug"] = data["slug"]
+    languages = language_codes(",".join(data.get("languages") or event.language_list))
+    check_translations(data, languages)
     for name, value in values.items():
         setattr(event, name, value)
+    # A new first language must already hold every text; the translations sent are in the
+    # languages as declared by this request.
+    try:
+        declare_languages(event, languages)
+    except FirstLanguageIncomplete as refused:
+        invalid(
+            {
+                "languages": [
+                    f"{refused.language!r} cannot come first: some texts are not written in it yet."
+                ]
+            }
+        )
+    write_translations(event, data)
     db.session.commit()
     if "capacity" in data:
         capacity_changed(event)

@@ -23,6 +23,7 @@ from eventapp.api.organiser.blueprint import (
     problem,
     secured,
 )
+from eventapp.api.organiser.translations import check_translations, write_translations
 from eventapp.api.organiser_schemas import (
     ItemInSchema,
     ItemPatchSchema,
@@ -67,12 +68,14 @@ def create_room(data: dict, slug: str):
     name = data["name"].strip()
     if not name or _room_name_taken(event, name):
         invalid({"name": ["This event has a room of that name already." if name else "Required."]})
+    check_translations(data, event.language_list)
     room = Room(
         event=event,
         name=name,
         capacity=data.get("capacity"),
         position=data.get("position") or len(event.rooms),
     )
+    write_translations(room, data)
     db.session.add(room)
     db.session.commit()
     return room
@@ -87,6 +90,7 @@ def edit_room(data: dict, slug: str, room_id: int):
     """Rename a room, change its capacity or its place among the columns."""
     event = managed_event(slug)
     room = _child(Room, event, room_id)
+    check_translations(data, event.language_list)
     if "name" in data:
         name = data["name"].strip()
         if not name or _room_name_taken(event, name, room.id):
@@ -97,6 +101,7 @@ def edit_room(data: dict, slug: str, room_id: int):
     for key in ("capacity", "position"):
         if key in data:
             setattr(room, key, data[key] or (0 if key == "position" else None))
+    write_translations(room, data)
     db.session.commit()
     if "capacity" in data:
         capacity_changed(event)
@@ -113,12 +118,14 @@ def create_theme(data: dict, slug: str):
     event = managed_event(slug)
     if _theme_number_taken(event, data["number"]):
         invalid({"number": ["This event has a theme of that number already."]})
+    check_translations(data, event.language_list)
     theme = Theme(
         event=event,
         number=data["number"],
         title=data["title"].strip(),
         description_md=data.get("description_md", ""),
     )
+    write_translations(theme, data)
     db.session.add(theme)
     db.session.commit()
     return theme
@@ -135,9 +142,11 @@ def edit_theme(data: dict, slug: str, theme_id: int):
     theme = _child(Theme, event, theme_id)
     if "number" in data and _theme_number_taken(event, data["number"], theme.id):
         invalid({"number": ["This event has a theme of that number already."]})
+    check_translations(data, event.language_list)
     for key in ("number", "title", "description_md"):
         if key in data:
             setattr(theme, key, data[key].strip() if isinstance(data[key], str) else data[key])
+    write_translations(theme, data)
     db.session.commit()
     return theme
 
@@ -149,9 +158,10 @@ def edit_theme(data: dict, slug: str, theme_id: int):
 @blp.alt_response(422, **problem(422, "Fields not valid"))
 def create_speaker(data: dict):
     """Add a speaker (speakers are shared by every event, as in the organiser area)."""
-    speaker = Speaker(
-        **{key: value.strip() for key, value in data.items()}, created_by_id=current_organiser().id
-    )
+    texts = {key: value.strip() for key, value in data.items() if key != "translations"}
+    speaker = Speaker(**texts, created_by_id=current_organiser().id)
+    check_translations(data, speaker.language_list)
+    write_translations(speaker, data)
     db.session.add(speaker)
     db.session.commit()
     return speaker
@@ -181,8 +191,11 @@ def edit_speaker(data: dict, speaker_id: int):
             message=f"Speaker {speaker_id} was prepared by another organiser and is on no "
             "programme yet; they or an administrator can change them.",
         )
+    check_translations(data, speaker.language_list)
     for key, value in data.items():
-        setattr(speaker, key, value.strip())
+        if key != "translations":
+            setattr(speaker, key, value.strip())
+    write_translations(speaker, data)
     db.session.commit()
     return speaker
 
@@ -196,6 +209,7 @@ def _item_out(item: ProgrammeItem) -> dict[str, Any]:
     return {
         **item_fields(event, item),
         "summary_md": item.summary_md,
+        "translations": item.translations or {},
         "cancelled": item.cancelled_at is not None,
         "conflicts": [
             {"type": c.type, "message": c.message, "item_ids": list(c.item_ids)} for c in found
@@ -244,11 +258,14 @@ def _save_item(event: Event, item: ProgrammeItem | None, data: dict) -> Programm
         speakers = [found[i] for i in ids if i in found]
     if errors:
         invalid(errors)
+    check_translations(data, event.language_list)
     if item is not None and (starts, ends) != (item.starts_at, item.ends_at):
         warning = time_change_warning(event)
         if warning and not data.get("confirm_time_change"):
             abort(409, message=warning + " (API: send confirm_time_change: true)")
-    return save_item(item or ProgrammeItem(event=event), values, speakers)
+    row = item or ProgrammeItem(event=event)
+    write_translations(row, data)
+    return save_item(row, values, speakers)
 
 
 @blp.route("/organiser/events/<slug>/items", methods=["POST"])
