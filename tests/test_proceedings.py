@@ -271,9 +271,9 @@ def test_labels_and_date_in_the_events_language(app: Flask, demo: str) -> None:
     assert '<p class="document-date">1 december 2015</p>' in html
     assert contents in html and speakers in html
     assert speakers == "Spreker(s):"
-    # Nothing is written in Dutch yet: every text is the French one, marked as such.
-    assert '<h2 id="chapter-1-heading" lang="fr">' in html
-    assert '<div class="summary" lang="fr">' in html
+    # The demo is written in Dutch too: its Dutch texts, none of them marked as French.
+    assert '<h2 id="chapter-1-heading">Netwerkdag</h2>' in html
+    assert '<div class="summary">' in html and 'lang="fr"' not in html
 
 
 def test_a_theme_run_in_two_rounds_is_one_section_with_all_its_summaries(

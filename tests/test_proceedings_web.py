@@ -106,7 +106,7 @@ def test_404_until_the_proceedings_are_published(app: Flask, client, demo, expor
 def test_event_page_offers_the_download_once_published(app: Flask, client, demo) -> None:
     page = client.get("/events/journee-reseau-2015/")
     assert f'href="{PDF_URL}?lang=fr"' in page.text
-    assert "Aussi en" not in page.text  # the demo is written in French only
+    assert f'href="{PDF_URL}?lang=nl"' in page.text  # the demo is written in Dutch too
     assert "Télécharger le compte-rendu (PDF)" in visible_text(page.text)
     _update(app, demo, proceedings_published=False)
     page = client.get("/events/journee-reseau-2015/")

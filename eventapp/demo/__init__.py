@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from eventapp.demo import nl
 from eventapp.demo.data import EVENT, ITEMS, ROOMS, SPEAKERS, THEMES
+from eventapp.demo.nl import data as nl_texts
 from eventapp.extensions import db
 from eventapp.limits import shift_local
 from eventapp.models import (
@@ -26,6 +28,7 @@ from eventapp.models import (
     Speaker,
     Theme,
 )
+from eventapp.models.translated import Translated
 from eventapp.models.types import utcnow
 
 DEMO_SLUG = EVENT["slug"]
@@ -57,13 +60,21 @@ def _at(clock: str, day: date | None = None) -> datetime:
 
 
 def _speaker(name: str) -> Speaker:
-    """The speaker of that name, created once and found again on later loads."""
+    """The speaker of that name, created once (in French and Dutch) and found again on
+    later loads."""
     found = db.session.scalars(select(Speaker).where(Speaker.name == name)).first()
     if found is None:
         role, organisation = SPEAKERS[name]
-        found = Speaker(name=name, role=role, organisation=organisation)
+        found = Speaker(name=name, role=role, organisation=organisation, language="fr")
+        _dutch(found, dict(zip(("role", "organisation"), nl_texts.SPEAKERS[name], strict=True)))
         db.session.add(found)
     return found
+
+
+def _dutch(row: Translated, texts: dict[str, str]) -> None:
+    """The row's Dutch texts (the French ones are its ordinary columns)."""
+    for field, text in texts.items():
+        row.set_translation(field, "nl", text)
 
 
 def _existing(slug: str) -> Event | None:
@@ -73,17 +84,20 @@ def _existing(slug: str) -> Event | None:
 def _programme(event: Event, day: date, *, summaries: bool) -> None:
     """The day's rooms, themes and items (with their speakers), dated on ``day``."""
     rooms = {
-        name: Room(name=name, capacity=capacity, position=position)
+        name: Room(event=event, name=name, capacity=capacity, position=position)
         for position, (name, capacity) in enumerate(ROOMS)
     }
-    event.rooms = list(rooms.values())
+    for name, room in rooms.items():
+        _dutch(room, {"name": nl_texts.ROOMS[name]})
     themes = {
-        number: Theme(number=number, title=title, description_md=description)
+        number: Theme(event=event, number=number, title=title, description_md=description)
         for number, title, description in THEMES
     }
-    event.themes = list(themes.values())
+    for number, theme in themes.items():
+        _dutch(theme, dict(zip(("title", "description_md"), nl_texts.THEMES[number], strict=True)))
     for spec in ITEMS:
         item = ProgrammeItem(
+            event=event,
             kind=ItemKind(spec["kind"]),
             title=spec["title"],
             starts_at=_at(spec["start"], day),
@@ -94,16 +108,27 @@ def _programme(event: Event, day: date, *, summaries: bool) -> None:
             description_md=spec.get("description", ""),
             summary_md=summary(spec["summary"]) if summaries and spec.get("summary") else "",
         )
+        if item.kind == ItemKind.WORKSHOP:
+            dutch = {"title": nl_texts.THEMES[spec["theme"]][0]}
+        else:
+            dutch = dict(
+                zip(("title", "description_md"), nl_texts.ITEMS[spec["title"]], strict=True)
+            )
+        if item.summary_md:
+            dutch["summary_md"] = nl.summary(spec["summary"])
+        _dutch(item, dutch)
         item.speaker_links = [
             ItemSpeaker(speaker=_speaker(name), position=position, credit=credit)
             for position, (name, credit) in enumerate(spec.get("speakers", []))
         ]
-        event.items.append(item)
+        for link, (name, credit) in zip(item.speaker_links, spec.get("speakers", []), strict=True):
+            if credit:
+                _dutch(link, {"credit": nl_texts.CREDITS[name]})
 
 
 def _event(slug: str, day: date, **fields: object) -> Event:
-    """The demo day as an event on ``day`` (not added to the session)."""
-    return Event(
+    """The demo day as an event on ``day``, in French and Dutch (not added to the session)."""
+    event = Event(
         slug=slug,
         title=EVENT["title"],
         subtitle=EVENT["subtitle"],
@@ -120,9 +145,12 @@ def _event(slug: str, day: date, **fields: object) -> Event:
         status=EventStatus.PUBLISHED,
         proceedings_cover_line=EVENT["proceedings_cover_line"],
         proceedings_chapter=EVENT["proceedings_chapter"],
+        languages="fr,nl",
         language="fr",
         **fields,
     )
+    _dutch(event, {**nl_texts.EVENT, "introduction_md": nl.summary("introduction")})
+    return event
 
 
 def load_demo() -> tuple[Event, bool]:
