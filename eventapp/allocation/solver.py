@@ -27,6 +27,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
+from eventapp.allocation.combinations import CombinationModel, Priced, too_many
 from eventapp.allocation.problem import AllocationInputError, Problem, Registrant
 from eventapp.allocation.result import FIRST_COME, OPTIMAL, Allocation, summarise
 
@@ -131,6 +132,19 @@ class _Model:
         )
         return [keep, link]
 
+    def seated(self, counts: np.ndarray) -> int:
+        return int(counts[self.n_y : self.n_y + len(self.profiles)].sum())
+
+    def schedules(self, counts: np.ndarray) -> dict[int, list[tuple[int, ...]]]:
+        """Per profile, the schedules of its seated people, cheapest first."""
+        result = {}
+        for p in range(len(self.profiles)):
+            people = int(counts[self.n_y + p])
+            if people:
+                y = counts[self.y(p, 0) : self.y(p, len(self.workshops))]
+                result[p] = _split_profile(self, p, people, y)
+        return result
+
     def bounds(self) -> Bounds:
         upper = np.empty(self.n_vars)
         lower = np.zeros(self.n_vars)
@@ -224,62 +238,102 @@ class _Model:
         return LinearConstraint(matrix, lower, upper)
 
 
-def _solve(model: _Model, c: np.ndarray, constraints: list[LinearConstraint], time_limit: float):
-    return milp(
+def _solve(
+    model, c: np.ndarray, constraints: list[LinearConstraint], time_limit: float, upper=None
+):
+    """One MILP. In the combinations model the z columns may be continuous: once the class
+    counts are integers they form a transportation problem, whose vertices are integral."""
+    integrality = np.ones(model.n_vars)
+    bounds = model.bounds()
+    if isinstance(model, CombinationModel):
+        integrality[: model.n_z] = 0
+        if upper is not None:
+            bounds = Bounds(bounds.lb, np.concatenate([upper, bounds.ub[len(upper) :]]))
+    result = milp(
         c,
         constraints=constraints,
-        integrality=np.ones(model.n_vars),
-        bounds=model.bounds(),
+        integrality=integrality,
+        bounds=bounds,
         options={"mip_rel_gap": 0.0, "time_limit": time_limit, "disp": False},
     )
+    if result.x is not None and not np.allclose(result.x, np.rint(result.x), atol=1e-6):
+        result = milp(
+            c,
+            constraints=constraints,
+            integrality=np.ones(model.n_vars),
+            bounds=bounds,
+            options={"mip_rel_gap": 0.0, "time_limit": time_limit, "disp": False},
+        )
+    return result
 
 
-def allocate(problem: Problem, *, time_limit: float = 60.0) -> Allocation:
+def allocate(problem: Problem, *, time_limit: float = 60.0, model: str | None = None) -> Allocation:
     """The allocation of ``problem`` that is optimal for the contract's objective, ties by
     registration order. Raises :class:`AllocationInputError` when the pins cannot all be
-    honoured. The result says whether optimality was proven (``status``, ``mip_gap``)."""
+    honoured. The result says whether optimality was proven (``status``, ``mip_gap``).
+    ``model`` picks the formulation (``"combinations"`` or ``"profiles"``; by default the
+    first unless the themes make too many combinations)."""
     started = time.perf_counter()
     _check_pins_fit(problem)
     if not problem.registrants:
         return summarise(problem, {}, status=OPTIMAL, mip_gap=0.0, seconds=0.0)
     profiles = _profiles(problem)
-    model = _Model(problem, profiles, tie_break=False)
-    first = _solve(model, model.objective(), model.constraints(), time_limit)
+    if model is None:
+        model = "profiles" if too_many(problem) else "combinations"
+    kind = CombinationModel if model == "combinations" else _Model
+    first_model = kind(problem, profiles, tie_break=False)
+    priced = None
+    if kind is CombinationModel:
+        if not first_model.n_z:
+            return summarise(
+                problem, {}, status=OPTIMAL, mip_gap=0.0, seconds=time.perf_counter() - started
+            )
+        priced = Priced(first_model)
+        try:
+            priced.relax()
+        except RuntimeError as error:
+            raise AllocationInputError("the pinned registrants cannot all be seated") from error
+    constraints = first_model.constraints()
+
+    def columns() -> np.ndarray | None:
+        return None if priced is None else priced.upper_bounds()
+
+    first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
+    if priced is not None and first.status == 0:
+        # Not proven on the columns offered so far: offer every column that could do better.
+        if first.fun > np.ceil(priced.bound - 1e-6) + 1e-6 and priced.widen(float(first.fun)):
+            first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
     if first.status == 2:
         raise AllocationInputError("the pinned registrants cannot all be seated")
+    status = _STATUS.get(first.status, "solver error")
     if first.x is None:
         return summarise(
-            problem,
-            {},
-            status=_STATUS.get(first.status, "solver error"),
-            mip_gap=None,
-            seconds=time.perf_counter() - started,
+            problem, {}, status=status, mip_gap=None, seconds=time.perf_counter() - started
         )
-    status, gap = _STATUS.get(first.status, "solver error"), float(first.mip_gap or 0.0)
+    gap = float(first.mip_gap or 0.0)
     counts = np.rint(first.x).astype(np.int64)
-    seated = counts[model.n_y : model.n_y + len(profiles)]
-    if status == OPTIMAL and seated.sum() < len(problem.registrants) and seated.sum() > 0:
+    seated = first_model.seated(counts)
+    if status == OPTIMAL and 0 < seated < len(problem.registrants):
         # Some wait: among the optimal allocations, seat the earliest registrants.
-        tie_model = _Model(problem, profiles, tie_break=True)
         best = float(np.rint(first.fun))
+        if priced is not None:
+            priced.widen(best)  # every column of every optimal allocation
+        tie_model = kind(problem, profiles, tie_break=True)
         second = _solve(
             tie_model,
             tie_model.tie_objective(),
             tie_model.constraints() + tie_model.tie_constraints(best),
             time_limit,
+            columns(),
         )
         if second.x is not None:
-            counts = np.rint(second.x).astype(np.int64)[: model.n_vars]
+            counts = np.rint(second.x).astype(np.int64)[: first_model.n_vars]
             status = _STATUS.get(second.status, "solver error")
             gap = max(gap, float(second.mip_gap or 0.0))
     assignment: dict[int, tuple[int, ...]] = {}
-    for p, profile in enumerate(profiles):
-        people = counts[model.n_y + p]
-        if people:
-            y = counts[model.y(p, 0) : model.y(p, len(model.workshops))]
-            schedules = _split_profile(model, p, int(people), y)
-            for person, workshops in zip(profile.members, schedules, strict=False):
-                assignment[person.id] = workshops
+    for p, schedules in first_model.schedules(counts).items():
+        for person, workshops in zip(profiles[p].members, schedules, strict=False):
+            assignment[person.id] = workshops
     return summarise(
         problem, assignment, status=status, mip_gap=gap, seconds=time.perf_counter() - started
     )
