@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment
 
-from eventapp.allocation.problem import Problem
+from eventapp.allocation.problem import AllocationInputError, Problem
 
 #: Beyond this many combinations the per-profile model is smaller.
 MAX_COMBINATIONS = 5000
@@ -94,6 +94,8 @@ class CombinationModel:
         pairs_p, pairs_c, costs = [], [], []
         for p, profile in enumerate(profiles):
             options = free if not profile.pins else theme_combinations(problem, profile.pins)
+            if profile.pins and not options:
+                raise AllocationInputError("the pinned registrants cannot all be seated")
             for themes in options:
                 key = (themes, profile.pins)
                 if key not in index:

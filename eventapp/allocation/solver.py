@@ -299,10 +299,14 @@ def allocate(problem: Problem, *, time_limit: float = 60.0, model: str | None = 
         return None if priced is None else priced.upper_bounds()
 
     first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
-    if priced is not None and first.status == 0:
-        # Not proven on the columns offered so far: offer every column that could do better.
-        if first.fun > np.ceil(priced.bound - 1e-6) + 1e-6 and priced.widen(float(first.fun)):
-            first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
+    # Not proven on the columns offered so far: offer every column that could do better.
+    if (
+        priced is not None
+        and first.status == 0
+        and first.fun > np.ceil(priced.bound - 1e-6) + 1e-6
+        and priced.widen(float(first.fun))
+    ):
+        first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
     if first.status == 2:
         raise AllocationInputError("the pinned registrants cannot all be seated")
     status = _STATUS.get(first.status, "solver error")
