@@ -294,6 +294,13 @@ class Priced:
         self.active = position < FIRST_COLUMNS
         self.reduced: np.ndarray | None = None
         self.bound = -np.inf
+        self.solution: np.ndarray | None = None  # the LP relaxation's optimal vertex
+
+    @property
+    def integral(self) -> bool:
+        """Whether the LP relaxation's optimum is already integral (hence optimal)."""
+        x = self.solution
+        return x is not None and bool(np.allclose(x, np.rint(x), atol=1e-6))
 
     def upper_bounds(self) -> np.ndarray:
         upper = self.model.bounds().ub.copy()
@@ -328,6 +335,7 @@ class Priced:
             entering = ~self.active & (self.reduced < -_TOLERANCE)
             if not entering.any():
                 self.bound = float(lp.fun)
+                self.solution = lp.x
                 return
             self.active |= entering
 

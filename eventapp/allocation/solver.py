@@ -238,6 +238,16 @@ class _Model:
         return LinearConstraint(matrix, lower, upper)
 
 
+@dataclass
+class _Proven:
+    """An optimum proven without branching, shaped like scipy's result."""
+
+    x: np.ndarray
+    fun: float
+    status: int = 0
+    mip_gap: float = 0.0
+
+
 def _solve(
     model, c: np.ndarray, constraints: list[LinearConstraint], time_limit: float, upper=None
 ):
@@ -298,7 +308,11 @@ def allocate(problem: Problem, *, time_limit: float = 60.0, model: str | None = 
     def columns() -> np.ndarray | None:
         return None if priced is None else priced.upper_bounds()
 
-    first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
+    if priced is not None and priced.integral:
+        # An integral optimum of the relaxation is an optimum of the MILP: proven, gap 0.
+        first = _Proven(np.rint(priced.solution), float(np.rint(priced.bound)))
+    else:
+        first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
     # Not proven on the columns offered so far: offer every column that could do better.
     if (
         priced is not None
