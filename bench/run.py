@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import csv_io, load, pages, proceedings
+from bench import allocation, csv_io, load, pages, proceedings
 from bench.timing import Figure, table
 from eventapp import create_app
 from eventapp.extensions import db
@@ -24,6 +24,7 @@ SECTIONS = {
     "proceedings": proceedings.run,
     "csv": csv_io.run,
     "registration": load.run,
+    "allocation": allocation.run,
 }
 
 
