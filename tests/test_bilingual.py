@@ -298,3 +298,59 @@ def test_schedule_exports_take_a_language(app, client, demo) -> None:
     assert DUTCH_TITLE not in browser.text
     assert DUTCH_TITLE in client.get(EVENT_URL + "schedule.json?lang=nl").text
     assert client.get(EVENT_URL + "schedule.json?lang=zz").status_code == 200
+
+
+def test_a_dutch_registrant_gets_dutch_mails_on_the_bilingual_demo(app, client) -> None:
+    from factories import workshops
+    from regutil import outbox, post_registration, reset_rate_limits
+
+    from eventapp.demo import load_upcoming_demo
+    from eventapp.mail.outbox import build_message
+
+    reset_rate_limits()
+    with app.app_context():
+        event, _ = load_upcoming_demo()
+        rounds = workshops(event)
+        slug = event.slug
+    page = client.get(f"/events/{slug}/register", headers={"Accept-Language": "nl-BE"})
+    assert '<html lang="nl">' in page.text
+    assert "Hoe open, proactief en niet-stigmatiserend werken?" in page.text
+    answer = post_registration(
+        client, slug, [rounds[0][0], rounds[1][1]], **{"Accept-Language": "nl-BE"}
+    )
+    assert answer.status_code == 303
+    [row] = outbox(app)
+    with app.app_context():
+        message = build_message(db.session.get(type(row), row.id))
+    assert message["Subject"] == "Inschrijving bevestigd: Netwerkdag ‘Kinderen eerst’"
+    text = message.get_body(("plain",)).get_content()
+    assert "Netwerkdag ‘Kinderen eerst’" in text
+    assert "Koning Albert II-laan 30, 1000 Brussel" in text
+    assert "Salle" not in text and "Zaal" in text
+    calendar = next(
+        part.get_content() for part in message.walk() if part.get_content_type() == "text/calendar"
+    )
+    assert "Hoe omgaan met het (gedeelde) beroepsgeheim" in calendar.replace("\r\n ", "")
+
+
+def test_the_programme_feed_is_in_the_visitors_language(app, client, demo) -> None:
+    from calendars import icaljs
+
+    def icaljs_events(data: bytes) -> list[dict]:
+        return icaljs(data)["events"]
+
+    dutch = client.get(EVENT_URL + "calendar.ics?lang=nl")
+    assert dutch.headers["Content-Language"] == "nl"
+    events = icaljs_events(dutch.data)
+    assert "Netwerken vanuit academisch oogpunt" in {event["summary"] for event in events}
+    assert b"SUMMARY;LANGUAGE=nl:" in dutch.data
+    french = client.get(EVENT_URL + "calendar.ics")
+    assert "Les réseaux d'un point de vue universitaire" in {
+        event["summary"] for event in icaljs_events(french.data)
+    }
+    assert (
+        client.get(EVENT_URL + "calendar.ics", headers={"Accept-Language": "nl"}).headers[
+            "Content-Language"
+        ]
+        == "nl"
+    )

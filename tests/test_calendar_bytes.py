@@ -73,7 +73,7 @@ def reference_vevent(
 ) -> VEvent:
     tz = event.tz
     last_change = _utc(item.updated_at)
-    return VEvent.new(
+    component = VEvent.new(
         uid=item_uid(item, BASE_URL),
         stamp=_utc(stamp) if stamp is not None else last_change,
         created=_utc(item.created_at),
@@ -89,6 +89,10 @@ def reference_vevent(
         status="CANCELLED" if cancelled or item.cancelled_at else "CONFIRMED",
         transparency="TRANSPARENT" if item.kind == ItemKind.BREAK else "OPAQUE",
     )
+    # Each text says its language (the event's own, as nothing here is translated).
+    component["SUMMARY"].params["LANGUAGE"] = event.language
+    component["DESCRIPTION"].params["LANGUAGE"] = event.language
+    return component
 
 
 def reference_timezone(event: Event, items: list[ProgrammeItem]) -> Timezone:
@@ -417,8 +421,8 @@ def test_any_text_and_time_give_the_bytes_icalendar_writes(
         description_md=description,
         starts_at=starts,
         ends_at=starts + timedelta(minutes=90),
-        room=Room(name=room) if room is not None else None,
-        theme=Theme(number=3, title=theme) if theme is not None else None,
+        room=Room(event=event, name=room) if room is not None else None,
+        theme=Theme(event=event, number=3, title=theme) if theme is not None else None,
         sequence=sequence,
         created_at=starts - timedelta(days=40, seconds=7),
         updated_at=starts - timedelta(days=1, microseconds=5),

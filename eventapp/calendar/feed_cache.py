@@ -48,9 +48,9 @@ def _stored_values(model: type) -> Callable[[object], tuple]:
     return attrgetter(*(column.key for column in inspect(model).column_attrs))
 
 
-def programme_key(event: Event, base_url: str) -> str:
+def programme_key(event: Event, base_url: str, lang: str = "") -> str:
     digest = hashlib.sha256(_code_digest())
-    digest.update(base_url.encode())
+    digest.update(base_url.encode() + b"\0" + lang.encode())
     for row in _rows(event):
         model = type(row)
         digest.update(model.__name__.encode())
@@ -58,7 +58,11 @@ def programme_key(event: Event, base_url: str) -> str:
     return digest.hexdigest()
 
 
-def cached_programme(event: Event, base_url: str, build: Callable[[], bytes]) -> bytes:
+def cached_programme(
+    event: Event, base_url: str, build: Callable[[], bytes], lang: str = ""
+) -> bytes:
+    """The feed of this event in ``lang``, built once per version of what it shows."""
     folder = Path(current_app.config["EXPORTS_DIR"]) / "calendars"
-    key = programme_key(event, base_url)
-    return cached_file(folder, f"programme-{event.slug}", key, build, suffix=".ics").read_bytes()
+    key = programme_key(event, base_url, lang)
+    stem = f"programme-{event.slug}-{lang}" if lang else f"programme-{event.slug}"
+    return cached_file(folder, stem, key, build, suffix=".ics").read_bytes()

@@ -77,9 +77,20 @@ def item_url(event: Event, item: ProgrammeItem, base_url: str) -> str:
     return f"{event_url(event, base_url)}#item-{item.id}"
 
 
+def calendar_language(event: Event, lang: str | None) -> str:
+    """The language a calendar is written in: ``lang`` when the event declares it, else the
+    event's first language."""
+    return lang if lang in event.language_list else event.language_list[0]
+
+
 def item_location(event: Event, item: ProgrammeItem) -> str:
-    """Room, venue and its address, leaving out what is empty."""
-    parts = (item.room.name if item.room else "", event.venue_name, event.venue_address)
+    """Room, venue and its address (in the current language), leaving out what is empty."""
+    lang = str(get_locale())
+    parts = (
+        item.room.text("name", lang) if item.room else "",
+        event.text("venue_name", lang),
+        event.text("venue_address", lang),
+    )
     seen: list[str] = []
     for part in (p.strip() for p in parts):
         if part and part not in seen:
@@ -92,7 +103,9 @@ def theme_label(item: ProgrammeItem) -> str:
     theme = item.theme
     if theme is None:
         return ""
-    return _theme_label(str(get_locale()), theme.number, theme.title, theme.title == item.title)
+    lang = str(get_locale())
+    title = theme.text("title", lang)
+    return _theme_label(lang, theme.number, title, theme.title == item.title)
 
 
 # A calendar asks for the same few labels once per item: each is translated once per
@@ -111,10 +124,11 @@ def _speakers_heading(language: str) -> str:
 
 def item_description(event: Event, item: ProgrammeItem, base_url: str) -> str:
     """Theme, what the item is about, its speakers ("Name, role, organisation") and its link."""
-    paragraphs = [theme_label(item), item.description_md.strip()]
+    lang = str(get_locale())
+    paragraphs = [theme_label(item), item.text("description_md", lang).strip()]
     if item.speakers:
-        bylines = "\n".join(speaker.byline for speaker in item.speakers)
-        paragraphs.append(f"{_speakers_heading(str(get_locale()))} :\n{bylines}")
+        bylines = "\n".join(speaker.byline_in(lang) for speaker in item.speakers)
+        paragraphs.append(f"{_speakers_heading(lang)} :\n{bylines}")
     paragraphs.append(item_url(event, item, base_url))
     return "\n\n".join(p for p in paragraphs if p)
 
@@ -145,8 +159,10 @@ def _decoded(value: bytes) -> str:
     return value.decode().removeprefix("\ufeff")
 
 
-def _text(name: str, value: str) -> str:
-    return f"{name}:{_decoded(vText(value).to_ical())}"
+def _text(name: str, value: str, language: str | None = None) -> str:
+    """A TEXT property; ``language``: its LANGUAGE parameter (RFC 5545 3.2.10)."""
+    head = f"{name};LANGUAGE={language}" if language else name
+    return f"{head}:{_decoded(vText(value).to_ical())}"
 
 
 _ESCAPES = b"\\^"  # how TEXT escapes (backslash) and RFC 6868 ones (caret) begin
@@ -210,8 +226,11 @@ def item_vevent(
     stamp = _utc(stamp) if stamp is not None else last_change
     location = item_location(event, item)
     url = item_url(event, item, base_url)
+    lang = str(get_locale())
+    title = item.text("title", lang)
+    described = item.text("description_md", lang) if item.description_md.strip() else title
     properties = {
-        "SUMMARY": _text("SUMMARY", item.title),
+        "SUMMARY": _text("SUMMARY", title, title.lang),
         "DTSTART": _date_time("DTSTART", start, start.tzinfo),
         "DTEND": _date_time("DTEND", end, end.tzinfo),
         "DTSTAMP": _date_time("DTSTAMP", stamp, UTC),
@@ -221,7 +240,9 @@ def item_vevent(
         ),
         "CREATED": _date_time("CREATED", _utc(item.created_at), UTC),
         "LAST-MODIFIED": _date_time("LAST-MODIFIED", last_change, UTC),
-        "DESCRIPTION": _text("DESCRIPTION", item_description(event, item, base_url)),
+        "DESCRIPTION": _text(
+            "DESCRIPTION", item_description(event, item, base_url), described.lang
+        ),
         "URL": _content_line("URL", vUri(url)),
         "STATUS": "STATUS:CANCELLED" if cancelled or item.cancelled_at else "STATUS:CONFIRMED",
         "TRANSP": "TRANSP:TRANSPARENT" if item.kind == ItemKind.BREAK else "TRANSP:OPAQUE",
@@ -229,7 +250,8 @@ def item_vevent(
     if location:
         properties["LOCATION"] = _text("LOCATION", location)
     if item.theme:
-        properties["CATEGORIES"] = _content_line("CATEGORIES", vCategory([item.theme.title]))
+        categories = vCategory([item.theme.text("title", lang)])
+        properties["CATEGORIES"] = _content_line("CATEGORIES", categories)
     for name, value in parties:
         properties[name] = _content_line(name, value)
     lines = (properties[name] for name in canonsort_keys(properties, VEvent.canonical_order))
@@ -293,7 +315,7 @@ def _calendar(
 ) -> bytes:
     """The calendar around these VEVENTs (from :func:`item_vevent`), with the VTIMEZONE
     their times refer to."""
-    parts = [_head(event.language, name, event.timezone, method)]
+    parts = [_head(str(get_locale()), name, event.timezone, method)]
     if vevents:
         parts.append(_timezone(event, items))
     parts += vevents
@@ -301,19 +323,25 @@ def _calendar(
     return b"".join(parts)
 
 
-def programme_calendar(event: Event, base_url: str) -> bytes:
-    """The whole programme, cancelled items included (marked CANCELLED)."""
-    with force_locale(event.language):
+def programme_calendar(event: Event, base_url: str, lang: str | None = None) -> bytes:
+    """The whole programme, cancelled items included (marked CANCELLED), in ``lang`` (see
+    :func:`calendar_language`)."""
+    lang = calendar_language(event, lang)
+    with force_locale(lang):
         items = _ordered(event.items)
         vevents = [item_vevent(event, item, base_url) for item in items]
-        return _calendar(event, event.title, vevents, items)
+        return _calendar(event, event.text("title", lang), vevents, items)
 
 
-def item_calendar(event: Event, item: ProgrammeItem, base_url: str) -> bytes:
+def item_calendar(
+    event: Event, item: ProgrammeItem, base_url: str, lang: str | None = None
+) -> bytes:
     """One item alone, for an "add to my calendar" link."""
-    with force_locale(event.language):
+    lang = calendar_language(event, lang)
+    with force_locale(lang):
         vevents = [item_vevent(event, item, base_url)]
-        return _calendar(event, f"{item.title} — {event.title}", vevents, [item])
+        name = f"{item.text('title', lang)} — {event.text('title', lang)}"
+        return _calendar(event, name, vevents, [item])
 
 
 def agenda_items(event: Event, chosen_workshops: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
@@ -333,8 +361,10 @@ def personal_calendar(
     base_url: str,
     waitlisted: bool = False,
     sequences: Mapping[int, int] | None = None,
+    lang: str | None = None,
 ) -> bytes:
-    """A participant's own agenda (their feed). When their registration is cancelled the
+    """A participant's own agenda (their feed), in their language (``lang``). When their
+    registration is cancelled the
     feed stays, with every item CANCELLED, so that subscribed clients remove them.
 
     While the registration is ``waitlisted`` the feed holds no item at all. It must not
@@ -352,7 +382,8 @@ def personal_calendar(
     properties (those belong to the invitations mailed with :func:`invitation`).
     """
     sequences = sequences or {}
-    with force_locale(event.language):
+    lang = calendar_language(event, lang)
+    with force_locale(lang):
         items = [] if waitlisted else agenda_items(event, chosen_workshops)
         vevents = [
             item_vevent(
@@ -364,7 +395,8 @@ def personal_calendar(
             )
             for item in items
         ]
-        return _calendar(event, f"{event.title} — {attendee.name}", vevents, items)
+        name = f"{event.text('title', lang)} — {attendee.name}"
+        return _calendar(event, name, vevents, items)
 
 
 def _mailto(email: str) -> str:
@@ -381,8 +413,10 @@ def invitation(
     stamp: datetime,
     organizer_email: str | None = None,
     sequences: Mapping[int, int] | None = None,
+    lang: str | None = None,
 ) -> bytes:
-    """An iTIP message for one participant about these items (RFC 5546).
+    """An iTIP message for one participant about these items (RFC 5546), in their language
+    (``lang``).
 
     ``sequences``: each item's SEQUENCE for this participant (see
     eventapp.calendar.notify.assign_sequences); the item's own when not given.
@@ -399,8 +433,9 @@ def invitation(
     organizer = organizer_email or event.contact_email
     if not organizer:
         raise ValueError(f"event {event.slug!r} has no contact address to send invitations from")
+    lang = calendar_language(event, lang)
     sender = vCalAddress(_mailto(organizer))
-    sender.params["CN"] = event.organising_body or event.title
+    sender.params["CN"] = event.text("organising_body", lang) or event.text("title", lang)
     guest = vCalAddress(_mailto(attendee.email))
     guest.params["CN"] = attendee.name
     guest.params["ROLE"] = "REQ-PARTICIPANT"
@@ -408,7 +443,7 @@ def invitation(
     guest.params["PARTSTAT"] = "ACCEPTED"
     guest.params["RSVP"] = "FALSE"
     parties = [("ORGANIZER", sender), ("ATTENDEE", guest)]
-    with force_locale(event.language):
+    with force_locale(lang):
         chosen = _ordered(items)
         vevents = [
             item_vevent(
@@ -422,7 +457,7 @@ def invitation(
             )
             for item in chosen
         ]
-        return _calendar(event, event.title, vevents, chosen, method=method)
+        return _calendar(event, event.text("title", lang), vevents, chosen, method=method)
 
 
 def calendar_last_modified(event: Event, items: Iterable[ProgrammeItem]) -> datetime:

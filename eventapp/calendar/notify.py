@@ -207,6 +207,7 @@ def invitation_for(row: OutboxMessage, now: datetime | None = None) -> Invitatio
         base_url=base_url,
         stamp=now or utcnow(),
         sequences=assign_sequences(registration, items),
+        lang=registration.language,
     )
     filename = "annulation.ics" if method == Method.CANCEL else "invitation.ics"
     return Invitation(method=method, data=data, filename=filename)
@@ -230,7 +231,7 @@ def _write_text(
         "items": items,
         "link": f"{base_url}/r/{registration.token}/",
     }
-    title = registration.event.title
+    title = registration.event.text("title", registration.language or "fr")
     subject = lambda: _subject(row.kind, title)  # noqa: E731
     render_into(row, "mail/calendar_update", context, subject, registration.language)
     row.recipient = registration.email

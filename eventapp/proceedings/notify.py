@@ -19,6 +19,7 @@ from eventapp.extensions import db
 from eventapp.mail import outbox
 from eventapp.mail.render import one_line, render_into
 from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
+from eventapp.proceedings.assembly import proceedings_language
 from eventapp.registration.mails import addressed, event_link, participant_url, reply_to_for
 
 KIND = "proceedings"
@@ -33,8 +34,11 @@ def enqueue_notice(registration: Registration) -> OutboxMessage:
         "event": event,
         "link": participant_url(registration),
         "event_link": event_link(event),
+        # The compte-rendu in the person's language when the event has it.
+        "pdf_language": proceedings_language(event, registration.language),
     }
-    subject = lambda: one_line(_("Le compte-rendu est publié : %(event)s", event=event.title))  # noqa: E731
+    title = event.text("title", registration.language or event.language)
+    subject = lambda: one_line(_("Le compte-rendu est publié : %(event)s", event=title))  # noqa: E731
     render_into(row, "mail/proceedings", context, subject, registration.language)
     return row
 

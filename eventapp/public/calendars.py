@@ -11,6 +11,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask_babel import get_locale
 
 from eventapp.calendar import (
     changes,  # noqa: F401  (keeps SEQUENCE growing on every flush)
@@ -20,6 +21,7 @@ from eventapp.calendar.feed_cache import cached_programme
 from eventapp.calendar.ics import (
     Attendee,
     agenda_items,
+    calendar_language,
     calendar_last_modified,
     item_calendar,
     personal_calendar,
@@ -56,8 +58,15 @@ def _event_or_404(slug: str) -> Event:
 def programme(slug: str) -> Response:
     event = _event_or_404(slug)
     base_url = current_app.config["BASE_URL"]
-    body = cached_programme(event, base_url, lambda: programme_calendar(event, base_url))
-    return ics_response(body, f"{event.slug}.ics", calendar_last_modified(event, event.items))
+    # In the visitor's language (?lang=, the switch, the browser) when the event has it.
+    lang = calendar_language(event, str(get_locale()))
+    body = cached_programme(
+        event, base_url, lambda: programme_calendar(event, base_url, lang), lang
+    )
+    response = ics_response(body, f"{event.slug}.ics", calendar_last_modified(event, event.items))
+    response.headers["Content-Language"] = lang
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 @bp.get("/events/<slug>/items/<int:item_id>.ics")
@@ -66,7 +75,7 @@ def item(slug: str, item_id: int) -> Response:
     found = next((item for item in event.items if item.id == item_id), None)
     if found is None:
         abort(404)
-    body = item_calendar(event, found, current_app.config["BASE_URL"])
+    body = item_calendar(event, found, current_app.config["BASE_URL"], str(get_locale()))
     filename = f"{event.slug}-{found.id}.ics"
     return ics_response(body, filename, calendar_last_modified(event, [found]))
 
@@ -90,6 +99,7 @@ def personal(token: str) -> Response:
         attendee=Attendee(name=registration.full_name, email=registration.email),
         base_url=current_app.config["BASE_URL"],
         sequences=feed_sequences(registration, agenda),
+        lang=registration.language,
     )
     changed = calendar_last_modified(event, agenda_items(event, chosen))
     changed = max(changed, registration.updated_at.astimezone(UTC).replace(microsecond=0))

@@ -133,7 +133,8 @@ def _write(row: OutboxMessage, registration: Registration) -> None:
         "link": participant_url(registration),
         "event_link": event_link(event),
     }
-    subject = lambda: _subject(row.kind, event.title)  # noqa: E731
+    title = event.text("title", registration.language or event.language)
+    subject = lambda: _subject(row.kind, title)  # noqa: E731
     render_into(row, "mail/registration", context, subject, registration.language)
 
 
