@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import URL
 
@@ -37,7 +38,9 @@ def _url() -> URL:
 
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise BackupError("an in-memory SQLite database cannot be backed up or restored.")
+        raise BackupError(
+            _("une base de données SQLite en mémoire ne peut être ni sauvegardée ni restaurée.")
+        )
     return Path(url.database)
 
 
@@ -50,7 +53,12 @@ def _pg_tool(name: str) -> str:
         glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4])
     )
     if not candidates:
-        raise BackupError(f"{name} not found: install the PostgreSQL client (postgresql-client).")
+        raise BackupError(
+            _(
+                "%(program)s introuvable : installez le client PostgreSQL (postgresql-client).",
+                program=name,
+            )
+        )
     return candidates[-1]
 
 
@@ -73,26 +81,31 @@ def _run_pg(command: list[str], url: URL) -> None:
         command, env=_pg_environment(url), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise BackupError(f"{Path(command[0]).name} failed: {reason}")
+        said = done.stderr.strip().splitlines()
+        reason = said[-1] if said else _("code de sortie %(status)s", status=done.returncode)
+        raise BackupError(
+            _("échec de %(program)s : %(reason)s", program=Path(command[0]).name, reason=reason)
+        )
 
 
 def _writable_target(output: Path) -> Path:
     """A temporary file beside ``output`` (renamed over it once complete)."""
     directory = output.parent if str(output.parent) else Path(".")
     if output.is_dir():
-        raise BackupError(f"{output} is a directory; give a file name.")
+        raise BackupError(_("%(file)s est un dossier ; donnez un nom de fichier.", file=output))
     try:
         handle, name = tempfile.mkstemp(prefix=".backup-", dir=directory)
     except OSError as error:
-        raise BackupError(f"cannot write {output}: {error.strerror}") from None
+        raise BackupError(
+            _("impossible d'écrire %(file)s : %(reason)s", file=output, reason=error.strerror)
+        ) from None
     os.close(handle)
     return Path(name)
 
 
 def backup_sqlite(source: Path, output: Path) -> None:
     if not source.exists():
-        raise BackupError(f"the database {source} does not exist.")
+        raise BackupError(_("la base de données %(file)s n'existe pas.", file=source))
     partial = _writable_target(output)
     try:
         # Read-only: the backup never writes to the database it copies.
@@ -103,12 +116,14 @@ def backup_sqlite(source: Path, output: Path) -> None:
             origin.backup(copy)  # every page in one step: one consistent snapshot
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError("the copy failed its integrity check; nothing written.")
+                raise BackupError(
+                    _("la copie a échoué au contrôle d'intégrité ; rien n'a été écrit.")
+                )
         origin.close()
         copy.close()
         os.replace(partial, output)
     except sqlite3.Error as error:
-        raise BackupError(f"backup failed: {error}") from None
+        raise BackupError(_("échec de la sauvegarde : %(reason)s", reason=error)) from None
     finally:
         partial.unlink(missing_ok=True)
 
@@ -139,7 +154,13 @@ def _refuse_unless_empty() -> None:
     held = rows_held()
     if held:
         listed = ", ".join(f"{name} ({count})" for name, count in sorted(held.items()))
-        raise BackupError(f"the database is not empty: {listed}; restore only into an empty one.")
+        raise BackupError(
+            _(
+                "la base de données n'est pas vide : %(tables)s ; restaurez uniquement dans "
+                "une base vide.",
+                tables=listed,
+            )
+        )
 
 
 def _kind_of(backup: Path) -> str:
@@ -147,14 +168,18 @@ def _kind_of(backup: Path) -> str:
         with backup.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
-        raise BackupError(f"{backup}: no such file.") from None
+        raise BackupError(_("%(file)s : fichier introuvable.", file=backup)) from None
     except OSError as error:
-        raise BackupError(f"cannot read {backup}: {error.strerror}") from None
+        raise BackupError(
+            _("impossible de lire %(file)s : %(reason)s", file=backup, reason=error.strerror)
+        ) from None
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     if head.startswith(PG_DUMP_MAGIC):
         return "postgresql"
-    raise BackupError(f"{backup} is not a backup made by `eventapp backup`.")
+    raise BackupError(
+        _("%(file)s n'est pas une sauvegarde faite par « eventapp backup ».", file=backup)
+    )
 
 
 def restore_sqlite(backup: Path, target: Path) -> None:
@@ -162,7 +187,12 @@ def restore_sqlite(backup: Path, target: Path) -> None:
         with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as origin:
             tables = {row[0] for row in origin.execute("SELECT name FROM sqlite_master")}
             if not {"event", "registration"} <= tables:
-                raise BackupError(f"{backup} is an SQLite file but not an eventapp database.")
+                raise BackupError(
+                    _(
+                        "%(file)s est un fichier SQLite mais pas une base de données eventapp.",
+                        file=backup,
+                    )
+                )
             db.engine.dispose()  # no pooled connection keeps the old content
             target.parent.mkdir(parents=True, exist_ok=True)
             with sqlite3.connect(target, timeout=30) as copy:
@@ -170,7 +200,7 @@ def restore_sqlite(backup: Path, target: Path) -> None:
             copy.close()
         origin.close()
     except sqlite3.Error as error:
-        raise BackupError(f"restore failed: {error}") from None
+        raise BackupError(_("échec de la restauration : %(reason)s", reason=error)) from None
 
 
 def restore_postgresql(backup: Path, url: URL) -> None:
@@ -192,12 +222,29 @@ def backup_command(output: Path) -> None:
     url = _url()
     if url.get_backend_name() == "sqlite":
         backup_sqlite(_sqlite_path(url), output)
-        click.echo(f"SQLite database copied to {output} (online backup, one snapshot).")
+        click.echo(
+            _(
+                "Base de données SQLite copiée dans %(file)s (sauvegarde à chaud, un seul "
+                "instantané).",
+                file=output,
+            )
+        )
     elif url.get_backend_name() == "postgresql":
         backup_postgresql(url, output)
-        click.echo(f"PostgreSQL database {url.database!r} dumped by pg_dump to {output}.")
+        click.echo(
+            _(
+                "Base de données PostgreSQL « %(database)s » exportée par pg_dump dans %(file)s.",
+                database=url.database,
+                file=output,
+            )
+        )
     else:
-        raise BackupError(f"no backup for a {url.get_backend_name()} database.")
+        raise BackupError(
+            _(
+                "pas de sauvegarde pour une base de données %(backend)s.",
+                backend=url.get_backend_name(),
+            )
+        )
 
 
 @click.command("restore")
@@ -209,7 +256,14 @@ def restore_command(backup: Path) -> None:
     backend = url.get_backend_name()
     kind = _kind_of(backup)
     if kind != backend:
-        raise BackupError(f"{backup} is a {kind} backup; this database is {backend}.")
+        raise BackupError(
+            _(
+                "%(file)s est une sauvegarde %(kind)s ; cette base de données est %(backend)s.",
+                file=backup,
+                kind=kind,
+                backend=backend,
+            )
+        )
     _refuse_unless_empty()
     if backend == "sqlite":
         restore_sqlite(backup, _sqlite_path(url))
@@ -217,6 +271,11 @@ def restore_command(backup: Path) -> None:
         restore_postgresql(backup, url)
     current_app.logger.info("restored %s", backup)
     click.echo(
-        f"Restored {backup} into the {backend} database; run `eventapp db upgrade` if this "
-        "version of eventapp is newer than the backup."
+        _(
+            "Sauvegarde %(file)s restaurée dans la base de données %(backend)s ; lancez "
+            "« eventapp db upgrade » si cette version d'eventapp est plus récente que la "
+            "sauvegarde.",
+            file=backup,
+            backend=backend,
+        )
     )

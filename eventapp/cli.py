@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy.exc import OperationalError
 
-from eventapp.cli_errors import show_error
+from eventapp.cli_errors import aborted_line, show_error, unreachable_database
 from eventapp.config import ConfigError
 
 
@@ -34,7 +34,7 @@ def main() -> None:
     try:
         status = cli.main(standalone_mode=False, prog_name="eventapp", obj=info)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(aborted_line(info), err=True)
         sys.exit(1)
     except click.ClickException as error:
         show_error(error, info)
@@ -43,6 +43,6 @@ def main() -> None:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
     except OperationalError as error:
-        click.echo(f"Error: database unreachable or not upgraded: {error.orig}", err=True)
+        show_error(unreachable_database(error.orig, info), info)
         sys.exit(1)
     sys.exit(status if isinstance(status, int) else 0)

@@ -12,18 +12,44 @@ from flask.cli import AppGroup, ScriptInfo
 from flask_babel import gettext as _
 
 
+def _app(info: ScriptInfo | None) -> Flask | None:
+    try:
+        return info.load_app() if info is not None else None
+    except Exception:  # noqa: BLE001 — no app (bad configuration): click's own words
+        return None
+
+
 def error_line(error: click.ClickException, info: ScriptInfo | None) -> str:
     """The error as one line whose "Error:" prefix speaks the interface's language, like
     the message (click writes it in English)."""
-    message = error.format_message()
-    try:
-        app = info.load_app() if info is not None else None
-    except Exception:  # noqa: BLE001 — no app (bad configuration): click's own words
-        app = None
+    app = _app(info)
     if app is None:
-        return f"Error: {message}"
+        return f"Error: {error.format_message()}"
     with app.app_context():
-        return _("Erreur : %(message)s", message=message)
+        return _("Erreur : %(message)s", message=error.format_message())
+
+
+def aborted_line(info: ScriptInfo | None) -> str:
+    """click's "Aborted!" (Ctrl-C, or end of input at a prompt) in the interface's language."""
+    app = _app(info)
+    if app is None:
+        return "Aborted!"
+    with app.app_context():
+        return _("Interrompu.")
+
+
+def unreachable_database(error: Exception, info: ScriptInfo | None) -> click.ClickException:
+    """The error of a command that found no database, or one not upgraded."""
+    app = _app(info)
+    if app is None:
+        return click.ClickException(f"database unreachable or not upgraded: {error}")
+    with app.app_context():
+        return click.ClickException(
+            _(
+                "base de données injoignable ou pas mise à jour (eventapp db upgrade) : %(reason)s",
+                reason=error,
+            )
+        )
 
 
 def show_error(error: click.ClickException, info: ScriptInfo | None) -> None:
@@ -50,7 +76,7 @@ class LocalisedErrors(click.Group):
         try:
             status = super().main(*args, standalone_mode=False, **extra)
         except click.exceptions.Abort:
-            click.echo("Aborted!", err=True)
+            click.echo(aborted_line(info if isinstance(info, ScriptInfo) else None), err=True)
             sys.exit(1)
         except click.ClickException as error:
             show_error(error, info if isinstance(info, ScriptInfo) else None)

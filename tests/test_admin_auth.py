@@ -31,6 +31,29 @@ def test_organiser_create_asks_the_password_twice(app, ctx) -> None:
     assert user.check_password(PASSWORD) and not user.check_password("autre chose")
 
 
+def test_two_different_passwords_are_asked_again_in_french(app, ctx) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["organiser", "create", "claire@example.org"],
+        input=f"{PASSWORD}\nautre chose encore\n{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Mot de passe : ",
+        "Répétez le mot de passe : ",
+        "Mot de passe : ",
+        "Répétez le mot de passe : ",
+        "Compte organisateur créé : claire@example.org",
+    ]
+    assert result.stderr == "Les deux mots de passe diffèrent ; recommencez.\n"
+    assert db.session.scalars(db.select(User)).one().email == "claire@example.org"
+    # The input ends before the repetition: nothing is created, said in French.
+    ended = runner.invoke(args=["organiser", "create", "x@example.org"], input=f"{PASSWORD}\n")
+    assert ended.exit_code == 1
+    assert ended.stderr.splitlines()[-1] == "Interrompu."
+    assert db.session.scalars(db.select(User)).one().email == "claire@example.org"
+
+
 def test_organiser_create_from_stdin_and_its_refusals(app, ctx) -> None:
     runner = app.test_cli_runner()
     ok = runner.invoke(

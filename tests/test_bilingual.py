@@ -209,6 +209,7 @@ def test_the_command_line_writes_each_language(app, demo, tmp_path, monkeypatch)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["proceedings", "journee-reseau-2015", "--lang", "nl", "-o", out])
     assert result.exit_code == 0, result.output
+    assert result.output == f"Compte-rendu de « journee-reseau-2015 » écrit dans {out}.\n"
     text, reader = _pdf(out.read_bytes(), tmp_path)
     assert reader.trailer["/Root"]["/Lang"] == "nl" and "Spreker(s):" in text
     refused = runner.invoke(args=["proceedings", "journee-reseau-2015", "--lang", "en", "-o", out])

@@ -115,6 +115,7 @@ def test_cli_writes_the_programme(app, demo, tmp_path: Path) -> None:
     target = tmp_path / "programme.ics"
     result = app.test_cli_runner().invoke(args=["calendar", DEMO_SLUG, "-o", str(target)])
     assert result.exit_code == 0, result.output
+    assert result.stderr == f"Programme de « {DEMO_SLUG} » (15 éléments) écrit dans {target}.\n"
     parsed = icaljs(target.read_bytes())
     assert len(parsed["events"]) == 15
     assert parsed["timezones"] == ["Europe/Brussels"]

@@ -55,3 +55,25 @@ def test_the_console_script_too(tmp_path: Path) -> None:
         [script, "import"], env=french, capture_output=True, text=True, check=False
     )
     assert usage.stderr.splitlines()[-1].startswith("Erreur : ")
+
+
+def test_a_database_not_upgraded_is_said_in_the_interface_language(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("eventapp")
+    env = {
+        "EVENTAPP_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "EVENTAPP_SECRET_KEY": "x",
+        "EVENTAPP_LANGUAGES": '["nl", "fr", "en"]',
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [script, "registrations", "promote", "nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Fout: database onbereikbaar of niet bijgewerkt (eventapp db upgrade): "
+        "no such table: event\n"
+    )

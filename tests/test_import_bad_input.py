@@ -157,6 +157,7 @@ def _refused_at_the_command_line(app, tmp_path: Path, data: bytes, *expected: st
     path = tmp_path / "schedule"
     path.write_bytes(data)
     line = _one_error_line(_cli(app, "import", str(path)))
+    assert line.startswith(f"Erreur : {path} : "), line
     for words in expected:
         assert words in line, line
     assert _counts(app) == before
@@ -468,6 +469,7 @@ def test_a_bad_registrations_csv_is_one_error_line_at_the_command_line(
     path = tmp_path / "inscrits.csv"
     path.write_bytes(data)
     line = _one_error_line(_cli(app, "registrations", "import", "journee-ouverte", str(path)))
+    assert line.startswith(f"Erreur : {path} : "), line
     assert expected in line
     assert registration_count(app) == 0
 

@@ -184,7 +184,7 @@ def test_personal_data_is_erased_a_year_after_the_event(app, ctx) -> None:
         db.session.add(registration)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["registrations", "purge"])
-    assert result.exit_code == 0 and "1 registration(s) anonymised." in result.output
+    assert result.exit_code == 0 and result.output == "1 inscription anonymisée.\n"
     db.session.expire_all()
     rows = {row.event.slug: row for row in db.session.scalars(db.select(Registration))}
     assert rows["il-y-a-longtemps"].email == "" and rows["il-y-a-longtemps"].erased_at
@@ -200,7 +200,7 @@ def test_promote_command(app, ctx) -> None:
     db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["registrations", "promote", event.slug])
-    assert "1 registration(s) promoted" in result.output
+    assert result.output == "1 inscription promue depuis la liste d'attente.\n"
     db.session.refresh(waiting)
     assert waiting.status == "confirmed"
     unknown = runner.invoke(args=["registrations", "promote", "nope"])

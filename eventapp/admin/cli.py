@@ -23,15 +23,7 @@ def organiser_command() -> None:
 @with_appcontext
 def create_command(email: str, is_admin: bool, password_stdin: bool) -> None:
     """Create an organiser account; the password is asked twice, or read from stdin."""
-    ask, again = _("Mot de passe"), _("Répétez le mot de passe")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt(
-            ask,
-            hide_input=True,
-            confirmation_prompt=again,
-        )
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else _ask_password()
     try:
         password.encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8 text, kept as surrogates by Python
@@ -42,3 +34,14 @@ def create_command(email: str, is_admin: bool, password_stdin: bool) -> None:
         raise click.ClickException(str(error)) from None
     role = _("administrateur") if user.is_admin else _("organisateur")
     click.echo(_("Compte %(role)s créé : %(email)s", role=role, email=user.email))
+
+
+def _ask_password() -> str:
+    """The password, typed twice (asked again while the two differ), with prompts in the
+    interface's language and its typography (click's would write "Mot de passe: ")."""
+    while True:
+        password = click.prompt(_("Mot de passe :"), hide_input=True, prompt_suffix=" ")
+        again = click.prompt(_("Répétez le mot de passe :"), hide_input=True, prompt_suffix=" ")
+        if again == password:
+            return password
+        click.echo(_("Les deux mots de passe diffèrent ; recommencez."), err=True)

@@ -59,7 +59,7 @@ def import_command(file: Path, timezone: str, publish: bool) -> None:
         ) as bar:
             report = import_schedule(schedule, refused, progress=lambda _row: bar.update(1))
     except ScheduleError as error:
-        raise click.ClickException(f"{file}: {error}") from error
+        raise click.ClickException(_("%(file)s : %(reason)s", file=file, reason=error)) from error
     click.echo(report.summary())
     for reason in report.refused:
         click.echo("  " + _("Refusé : %(reason)s", reason=reason))

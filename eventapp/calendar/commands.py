@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventapp.calendar.ics import programme_calendar
 from eventapp.programme import event_by_slug
@@ -42,4 +43,11 @@ def calendar_command(slug: str, output: str) -> None:
         raise click.ClickException(
             _("impossible d'écrire %(file)s : %(reason)s", file=output, reason=error.strerror)
         ) from None
-    click.echo(f"Wrote the programme of {slug!r} ({len(event.items)} items) to {output}.", err=True)
+    written = ngettext(
+        "Programme de « %(slug)s » (%(num)d élément) écrit dans %(file)s.",
+        "Programme de « %(slug)s » (%(num)d éléments) écrit dans %(file)s.",
+        len(event.items),
+        slug=slug,
+        file=output,
+    )
+    click.echo(written, err=True)

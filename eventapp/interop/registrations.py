@@ -407,7 +407,7 @@ def import_command(slug: str, file: Path, dry_run: bool) -> None:
     try:
         report = import_registrations(event, data, dry_run=dry_run)
     except (RegistrationImportError, RegistrationImportFailed) as error:
-        raise click.ClickException(f"{file}: {error}") from error
+        raise click.ClickException(_("%(file)s : %(reason)s", file=file, reason=error)) from error
     if not dry_run:
         mail.deliver_new()
     for line in report.lines:

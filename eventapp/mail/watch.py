@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import time
@@ -9,6 +10,8 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 
 from eventapp.extensions import db
 from eventapp.mail.outbox import DeliveryReport, deliver_due, not_due_yet
@@ -45,13 +48,25 @@ class _Stop:
                 time.sleep(min(0.1, left))
 
 
+def delivered_line(report: DeliveryReport) -> str:
+    """How many mails went out and how many stay queued, in the interface's language."""
+    sent = ngettext("%(num)d mail envoyé", "%(num)d mails envoyés", report.sent)
+    queued = ngettext("%(num)d encore en file", "%(num)d encore en file", report.failed)
+    return f"{sent}, {queued}."
+
+
 def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) -> None:
     """Delivers what is due, again and again, until SIGTERM/SIGINT (or ``parent`` exits).
 
     A failure of the database or of the mail server is logged and tried again at the next
     round; the rows stay queued meanwhile.
     """
-    click.echo(f"Delivering the outbox every {interval:g} s until stopped.")
+    click.echo(
+        _(
+            "Envoi des mails en file toutes les %(interval)s s, jusqu'à l'arrêt.",
+            interval=format_decimal(interval),
+        )
+    )
     with _Stop(parent) as stop:
         while not stop.requested:
             try:
@@ -62,7 +77,7 @@ def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) ->
             finally:
                 db.session.remove()
             if report.sent or report.failed:
-                click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+                click.echo(delivered_line(report))
             if report.sent + report.failed < batch:  # a full batch: more is waiting now
                 stop.wait(interval)
 
@@ -70,35 +85,61 @@ def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) ->
 mail_cli = AppGroup("mail", help="The outbox of outgoing mail.")
 
 
-def _positive(context, parameter, value: float) -> float:
-    if value <= 0:
-        raise click.BadParameter("must be a number of seconds above 0")
+def _seconds(written: str) -> float:
+    """The --interval, a number of seconds above 0 (refused in the interface's language,
+    hence checked here, in the app context, and not by click's type)."""
+    try:
+        value = float(written.replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise click.UsageError(
+            _(
+                "--interval attend un nombre de secondes supérieur à 0, pas « %(value)s »",
+                value=written,
+            ),
+            ctx=click.get_current_context(),
+        )
     return value
 
 
 @mail_cli.command("send")
 @click.option("--watch", is_flag=True, help="Keep delivering until stopped (SIGTERM).")
 @click.option(
-    "--interval", type=float, default=1.0, show_default=True, callback=_positive,
+    "--interval", default="1", show_default=True, metavar="SECONDS",
     help="With --watch: seconds between two looks at the outbox.",
 )  # fmt: skip
 @click.option("--parent", type=int, hidden=True, help="With --watch: stop when this PID exits.")
-def send_command(watch: bool, interval: float, parent: int | None) -> None:
+def send_command(watch: bool, interval: str, parent: int | None) -> None:
     """Deliver every queued mail that is due; failed ones stay queued and are retried."""
+    seconds = _seconds(interval)
     if watch:
-        watch_outbox(interval, parent)
+        watch_outbox(seconds, parent)
         return
     report = deliver_due()
-    click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+    click.echo(delivered_line(report))
     later, first = not_due_yet()
     if later and first is not None:
         click.echo(
-            f"{later} more wait(s) for their time (calendar updates gathered for a few "
-            f"minutes, or retries after a refusal), the first at {first:%Y-%m-%d %H:%M} UTC; "
-            "`eventapp mail send --watch` delivers them when due."
+            ngettext(
+                "%(num)d autre mail attend son heure (mises à jour de calendrier regroupées "
+                "quelques minutes, ou nouvel essai après un refus), le %(first)s UTC ; "
+                "« eventapp mail send --watch » l'envoie à ce moment-là.",
+                "%(num)d autres mails attendent leur heure (mises à jour de calendrier "
+                "regroupées quelques minutes, ou nouveaux essais après un refus), le premier "
+                "le %(first)s UTC ; « eventapp mail send --watch » les envoie à leur heure.",
+                later,
+                first=f"{first:%Y-%m-%d %H:%M}",
+            )
         )
     if report.failed:
         raise click.ClickException(
-            f"{report.failed} mail(s) could not be delivered ({report.errors[0]}); "
-            "they stay queued and will be retried"
+            ngettext(
+                "%(num)d mail n'a pas pu être envoyé (%(error)s) ; il reste en file et sera "
+                "réessayé",
+                "%(num)d mails n'ont pas pu être envoyés (%(error)s) ; ils restent en file et "
+                "seront réessayés",
+                report.failed,
+                error=report.errors[0],
+            )
         )

@@ -59,4 +59,4 @@ def proceedings_command(slug: str, output: str, archival: bool, lang: str | None
                 reason=error.strerror or error,
             )
         ) from None
-    click.echo(f"Wrote the compte-rendu of {event.slug!r} to {output}.")
+    click.echo(_("Compte-rendu de « %(slug)s » écrit dans %(file)s.", slug=event.slug, file=output))

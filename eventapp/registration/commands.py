@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventapp.programme import event_by_slug
 from eventapp.registration.erasure import erase_expired
@@ -17,7 +18,9 @@ registrations_cli = AppGroup("registrations", help="Registrations and waiting li
 def purge_command() -> None:
     """Erase the personal data of registrations to events that ended over a year ago."""
     count = erase_expired()
-    click.echo(f"{count} registration(s) anonymised.")
+    click.echo(
+        ngettext("%(num)d inscription anonymisée.", "%(num)d inscriptions anonymisées.", count)
+    )
 
 
 @registrations_cli.command("promote")
@@ -30,4 +33,10 @@ def promote_command(slug: str) -> None:
             _("aucun événement n'a l'adresse (slug) « %(slug)s »", slug=slug)
         )
     promoted = seats_changed(event)
-    click.echo(f"{len(promoted)} registration(s) promoted from the waiting list.")
+    click.echo(
+        ngettext(
+            "%(num)d inscription promue depuis la liste d'attente.",
+            "%(num)d inscriptions promues depuis la liste d'attente.",
+            len(promoted),
+        )
+    )

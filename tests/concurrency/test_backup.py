@@ -88,7 +88,7 @@ def test_a_backup_taken_under_load_restores_every_answered_registration(
         stream.join()
     assert done.returncode == 0, done.stderr
     if uri.startswith("postgresql"):
-        assert "pg_dump" in done.stdout
+        assert "exportée par pg_dump dans" in done.stdout
     before = stream.answered(before=started)
     during = len(stream.answered(before=finished)) - len(before)
     assert len(before) >= PEOPLE // 3
@@ -97,7 +97,7 @@ def test_a_backup_taken_under_load_restores_every_answered_registration(
 
     restored = eventapp(empty_database, "restore", str(copy), cwd=tmp_path)
     assert restored.returncode == 0, restored.stderr
-    assert "Restored" in restored.stdout
+    assert restored.stdout.startswith(f"Sauvegarde {copy} restaurée dans la base de données ")
 
     check = create_app(
         {"SQLALCHEMY_DATABASE_URI": empty_database, "SECRET_KEY": "x"}, str(tmp_path / "r")
@@ -116,5 +116,5 @@ def test_a_backup_taken_under_load_restores_every_answered_registration(
     # A second restore into what is now a full database is refused and changes nothing.
     again = eventapp(empty_database, "restore", str(copy), cwd=tmp_path)
     assert again.returncode != 0
-    assert again.stderr.startswith("Error: the database is not empty: ")
+    assert again.stderr.startswith("Erreur : la base de données n'est pas vide : ")
     assert len(again.stderr.strip().splitlines()) == 1
