@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from eventapp import audit
 from eventapp.extensions import db
 from eventapp.mail import outbox
 from eventapp.mail.render import one_line, render_into
@@ -102,6 +103,8 @@ def send_message(
         return None
     for registration in people:
         enqueue_message(registration, subject, body_md)
+    detail = {"audience": audience, "subject": subject, "recipients": len(people)}
+    audit.record(event, "mailing.sent", event, detail=detail, commit=False)
     try:
         db.session.commit()
     except IntegrityError:

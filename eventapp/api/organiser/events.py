@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_smorest import abort
 
+from eventapp import audit
 from eventapp.admin.accounts import manageable_events
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
 from eventapp.admin.registrations import capacity_changed
@@ -127,9 +128,11 @@ def edit_my_event(data: dict, slug: str):
         abort(409, message=warning + " (API: send confirm_time_change: true)")
     if data.get("slug"):
         values["slug"] = data["slug"]
+    capacity_before = event.capacity
     for name, value in values.items():
         setattr(event, name, value)
     db.session.commit()
+    audit.record(event, "event.edited", event, detail={"capacity": capacity_before})
     if "capacity" in data:
         capacity_changed(event)
     return _event_out(event)
