@@ -132,7 +132,14 @@ def record(
     )
     db.session.add(entry)
     if commit:
-        db.session.commit()
+        # The entry is all this commit stores: the rows the view goes on reading (the
+        # event, the account) stay loaded instead of being read again.
+        session = db.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
     return entry
 
 

@@ -262,9 +262,10 @@ def registration_move(event_id: int, registration_id: int):
 @bp.get("/events/<int:event_id>/registrations.csv")
 def registrations_export(event_id: int):
     event = get_event(event_id)
+    body = registrations_csv(event)
     audit.record(event, "registrations.exported", event, detail={"format": "csv"})
     return Response(
-        registrations_csv(event),
+        body,
         mimetype="text/csv",
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -323,9 +324,9 @@ def attendance_sheet(event_id: int, item_id: int):
         abort(404)
     from eventapp.proceedings.render import render_pdf  # loads WeasyPrint
 
-    audit.record(event, "attendance.downloaded", item)
     people = attendees(event, item, event_registrations(event))
     html = render_template("admin/attendance_sheet.html", event=event, item=item, people=people)
+    audit.record(event, "attendance.downloaded", item)
     return Response(
         render_pdf(html),
         mimetype="application/pdf",

@@ -120,8 +120,8 @@ def list_registrations(filters: dict, slug: str, pagination_parameters):
 def export_registrations(query: dict, slug: str):
     """Every registration of the event as CSV or XLSX (spreadsheet formulas neutralised)."""
     event = managed_event(slug)
-    audit.record(event, "registrations.exported", event, detail={"format": query["format"]})
     rows = export_rows(event)
+    audit.record(event, "registrations.exported", event, detail={"format": query["format"]})
     if query["format"] == "xlsx":
         body = rows_to_xlsx(rows, EXPORT_COLUMNS)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
