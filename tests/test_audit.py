@@ -282,6 +282,16 @@ def test_each_action_through_the_api_leaves_one_entry_naming_the_tokens_owner(
     )
     one("registrations.exported", "Journée d'automne", "GET", f"{regs}/export?format=xlsx")
     one("registrations.exported", "Journée d'automne", "GET", f"{regs}/export?format=csv")
+    created = one(
+        "event.created",
+        "Journée d'été",
+        "POST",
+        "/api/v1/organiser/events",
+        json={"title": "Journée d'été", "start": "2031-06-20T09:00", "end": "2031-06-20T17:00"},
+    )
+    with app.app_context():
+        entry = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.event_id == created["id"] != event_id
     # Bob's token changes nothing and writes nothing.
     last = _last_id(app)
     assert client.post(f"{regs}/{ana}/cancel", headers=bearer(organisers["bob"])).status_code == 404
@@ -413,3 +423,34 @@ def test_the_trail_page_costs_the_same_queries_for_2_or_120_entries(app, client,
     assert "Page 2 sur 3" in visible_text(big.text)
     assert big.text.count('data-action="registrations.exported"') == 50
     assert len(many) == len(few)
+
+
+def test_an_upload_of_registrations_is_recorded_with_its_counts_and_a_dry_run_is_not(
+    app, client, accounts
+) -> None:
+    event_id, ((a, _b, _c), (_a2, b2, _c2)) = _event(app, accounts)
+    login(client, "alice@example.org")
+    url = f"/admin/events/{event_id}/registrations/import"
+
+    def upload(**extra):
+        data = f"first_name,last_name,email,workshops\nEva,Peeters,eva@example.org,{a};{b2}\n"
+        return client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(client.get(url).text),
+                "file": (io.BytesIO(data.encode()), "inscrits.csv"),
+                **extra,
+            },
+            content_type="multipart/form-data",
+        )
+
+    last = _last_id(app)
+    assert upload(dry_run="y").status_code == 200
+    assert _since(app, last) == []
+    assert upload().status_code == 200
+    assert _since(app, last) == [
+        ("registrations.imported", "alice@example.org", "admin", "Journée ouverte")
+    ]
+    with app.app_context():
+        entry = db.session.scalars(db.select(AuditEntry)).one()
+        assert entry.detail == {"created": 1, "updated": 0, "unchanged": 0, "refused": 0}
