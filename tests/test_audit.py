@@ -224,6 +224,9 @@ def test_each_action_through_the_api_leaves_one_entry_naming_the_tokens_owner(
     one("event.edited", "Journée d'automne", "PATCH", API, json={"title": "Journée d'automne"})
     room = one("room.created", "Salle Y", "POST", f"{API}/rooms", json={"name": "Salle Y"})
     one("room.changed", "Salle Y", "PATCH", f"{API}/rooms/{room['id']}", json={"capacity": 5})
+    with app.app_context():
+        entry = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.detail == {"capacity": [None, 5]}
     theme = one(
         "theme.created", "7. Emploi", "POST", f"{API}/themes", json={"number": 7, "title": "Emploi"}
     )

@@ -314,7 +314,9 @@ def event_edit(event_id: int):
                     "admin/event_form.html", form=form, event=event, warning=warning
                 ), 400
             db.session.commit()
-            audit.record(event, "event.edited", event, detail={"capacity": capacity_before})
+            audit.record(
+                event, "event.edited", event, detail={"capacity": [capacity_before, event.capacity]}
+            )
             if event.capacity != capacity_before:
                 capacity_changed(event)
             flash(_("Événement enregistré."), "ok")

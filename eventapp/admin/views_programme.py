@@ -125,7 +125,9 @@ def room_edit(event_id: int, room_id: int):
             room.position = form.position.data or 0
             save_translations(form, room)
             db.session.commit()
-            audit.record(event, "room.changed", room, detail={"capacity": capacity_before})
+            audit.record(
+                event, "room.changed", room, detail={"capacity": [capacity_before, room.capacity]}
+            )
             if room.capacity != capacity_before:
                 capacity_changed(event)
             flash(_("Salle enregistrée."), "ok")

@@ -132,7 +132,9 @@ def edit_my_event(data: dict, slug: str):
     for name, value in values.items():
         setattr(event, name, value)
     db.session.commit()
-    audit.record(event, "event.edited", event, detail={"capacity": capacity_before})
+    audit.record(
+        event, "event.edited", event, detail={"capacity": [capacity_before, event.capacity]}
+    )
     if "capacity" in data:
         capacity_changed(event)
     return _event_out(event)

@@ -101,7 +101,7 @@ def edit_room(data: dict, slug: str, room_id: int):
         if key in data:
             setattr(room, key, data[key] or (0 if key == "position" else None))
     db.session.commit()
-    audit.record(event, "room.changed", room, detail={"capacity": capacity_before})
+    audit.record(event, "room.changed", room, detail={"capacity": [capacity_before, room.capacity]})
     if "capacity" in data:
         capacity_changed(event)
     return room
