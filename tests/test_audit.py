@@ -199,6 +199,19 @@ def test_each_action_of_the_organiser_area_leaves_one_entry_naming_its_actor(
         lambda: post(client, f"{base}/managers", {"email": "bob@example.org"}),
     )
     with app.app_context():
+        event = db.session.get(Event, event_id)
+        times = {
+            name: event.local(getattr(event, name)).strftime("%Y-%m-%dT%H:%M")
+            for name in ("starts_at", "ends_at")
+        }
+    form = {"title": "Journée ouverte", "timezone": "Europe/Brussels", "capacity": "80", **times}
+    one("event.edited", "Journée ouverte", lambda: post(client, f"{base}/edit", form))
+    new = {**form, "title": "Journée 2031", "slug": "journee-2031"}
+    new.update(starts_at="2031-05-10T09:00", ends_at="2031-05-10T17:00")
+    one("event.created", "Journée 2031", lambda: post(client, "/admin/events/new", new))
+    with app.app_context():
+        edited = db.session.scalars(db.select(AuditEntry).filter_by(action="event.edited")).one()
+        assert edited.detail == {"capacity": [None, 80]}
         sent = db.session.scalars(db.select(AuditEntry).filter_by(action="mailing.sent")).one()
         assert sent.detail == {"audience": "confirmed", "subject": "Salle", "recipients": 2}
         assert sent.actor_id == accounts["alice"]
