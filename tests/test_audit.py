@@ -335,6 +335,7 @@ def test_the_managers_read_the_trail_newest_first_and_as_csv(app, client, accoun
     assert text.index("Inscriptions fermées") < text.index("Salle créée")
     assert "alice@example.org" in text and "espace organisateurs" in text
     assert 'data-action="event.registration_closed"' in page.text
+    assert "=HYPERLINK(&#34;x&#34;)" in page.text  # escaped, as every label
 
     export = client.get(f"{base}/audit.csv")
     assert export.status_code == 200
