@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from eventapp import audit
 from eventapp.extensions import db
 from eventapp.limits import in_year_window
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Room, Speaker, Theme
@@ -142,6 +143,7 @@ def delete_room(room: Room) -> None:
                 items=", ".join(f"« {item.title} »" for item in items),
             )
         )
+    audit.record(room.event_id, "room.deleted", room, commit=False)
     db.session.delete(room)
     db.session.commit()
 
@@ -156,6 +158,7 @@ def delete_theme(theme: Theme) -> None:
                 items=", ".join(f"« {item.title} »" for item in items),
             )
         )
+    audit.record(theme.event_id, "theme.deleted", theme, commit=False)
     db.session.delete(theme)
     db.session.commit()
 
@@ -170,6 +173,7 @@ def save_item(item: ProgrammeItem, values: dict, speakers: list[Speaker | str]) 
     participant's calendar shows has changed (eventapp.calendar.changes, at flush).
     """
     is_new = item.id is None
+    changed = sorted(name for name, value in values.items() if getattr(item, name) != value)
     for name, value in values.items():
         setattr(item, name, value)
     chosen = [entry if isinstance(entry, Speaker) else Speaker(name=entry) for entry in speakers]
@@ -186,6 +190,9 @@ def save_item(item: ProgrammeItem, values: dict, speakers: list[Speaker | str]) 
         item.speaker_links = links
     if is_new:
         db.session.add(item)
+        db.session.flush()
+    action = "item.created" if is_new else "item.changed"
+    audit.record(item.event, action, item, detail={"fields": changed}, commit=False)
     db.session.commit()
     return item
 
@@ -196,6 +203,8 @@ def move_item(item: ProgrammeItem, room: Room | None, starts_at: datetime) -> No
     item.starts_at = starts_at
     item.ends_at = starts_at + length
     item.room = room
+    detail = {"room": room.name if room else "", "start": item.event.local(starts_at).isoformat()}
+    audit.record(item.event, "item.moved", item, detail=detail, commit=False)
     db.session.commit()
 
 
@@ -204,8 +213,10 @@ def delete_item(item: ProgrammeItem) -> bool:
     registrations and calendars keep it (as cancelled). Returns whether it was deleted."""
     if item.event.is_published:
         item.cancelled_at = utcnow()
+        audit.record(item.event, "item.cancelled", item, commit=False)
         db.session.commit()
         return False
+    audit.record(item.event, "item.deleted", item, commit=False)
     db.session.delete(item)
     db.session.commit()
     return True

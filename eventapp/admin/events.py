@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from eventapp import audit
 from eventapp.admin.conflicts import Conflict, programme_conflicts
 from eventapp.extensions import db
 from eventapp.limits import shift_local
@@ -60,6 +61,8 @@ def create_event(data: dict, *, by: User) -> Event:
     event.registration_open = False
     event.managers = [by]
     db.session.add(event)
+    db.session.flush()
+    audit.record(event, "event.created", event, commit=False)
     db.session.commit()
     return event
 
@@ -74,16 +77,20 @@ def publish(event: Event) -> None:
     if conflicts:
         raise PublicationRefused(conflicts)
     event.status = EventStatus.PUBLISHED
+    audit.record(event, "event.published", event, commit=False)
     db.session.commit()
 
 
 def unpublish(event: Event) -> None:
     event.status = EventStatus.DRAFT
+    audit.record(event, "event.unpublished", event, commit=False)
     db.session.commit()
 
 
 def set_registration_open(event: Event, is_open: bool) -> None:
     event.registration_open = is_open
+    action = "event.registration_opened" if is_open else "event.registration_closed"
+    audit.record(event, action, event, commit=False)
     db.session.commit()
 
 
@@ -166,6 +173,8 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         managers.append(by)
     copy.managers = managers
     db.session.add(copy)
+    db.session.flush()
+    audit.record(copy, "event.created", copy, detail={"copy_of": event.slug}, commit=False)
     db.session.commit()
     return copy
 

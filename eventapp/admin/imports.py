@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from eventapp import mail
+from eventapp import audit, mail
 from eventapp.admin.accounts import can_manage
 from eventapp.admin.blueprint import bp
 from eventapp.admin.views import get_event
@@ -27,6 +27,7 @@ from eventapp.interop.files import MAX_IMPORT_BYTES, read_schedule
 from eventapp.interop.importer import SLUG_PATTERN, import_schedule
 from eventapp.interop.registrations import (
     CSV_MAX_BYTES,
+    OUTCOMES,
     RegistrationImportError,
     RegistrationImportFailed,
     import_registrations,
@@ -159,7 +160,10 @@ def registrations_upload(event_id: int):
     failed = False
     if form.validate_on_submit() and (data := _read_upload(form, limit)) is not None:
         try:
-            page["report"] = import_registrations(event, data, dry_run=form.dry_run.data)
+            report = page["report"] = import_registrations(event, data, dry_run=form.dry_run.data)
+            if not report.dry_run:
+                counts = {outcome: report.count(outcome) for outcome in OUTCOMES}
+                audit.record(event, "registrations.imported", event, detail=counts)
             mail.deliver_new()
         except RegistrationImportError as problem:
             page["error"] = _(

@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from eventapp import audit
 from eventapp.extensions import db
 from eventapp.i18n import gettext as _
 from eventapp.mail import outbox
@@ -102,6 +103,8 @@ def send_message(
         return None
     for registration in people:
         enqueue_message(registration, subject, body_md)
+    detail = {"audience": audience, "subject": subject, "recipients": len(people)}
+    audit.record(event, "mailing.sent", event, detail=detail, commit=False)
     try:
         db.session.commit()
     except IntegrityError:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eventapp import mail
+from eventapp import audit, mail
 from eventapp.extensions import db
 from eventapp.models import (
     Event,
@@ -222,6 +222,8 @@ def set_checked_in(registration: Registration, present: bool) -> None:
         registration.checked_in_at = utcnow()
     elif not present:
         registration.checked_in_at = None
+    action = "registration.checked_in" if present else "registration.checked_out"
+    audit.record(registration.event, action, registration, commit=False)
     db.session.commit()
 
 

@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from eventapp import mail
+from eventapp import audit, mail
 from eventapp.admin.accounts import (
     AccountError,
     add_manager,
@@ -314,6 +314,9 @@ def event_edit(event_id: int):
                     "admin/event_form.html", form=form, event=event, warning=warning
                 ), 400
             db.session.commit()
+            audit.record(
+                event, "event.edited", event, detail={"capacity": [capacity_before, event.capacity]}
+            )
             if event.capacity != capacity_before:
                 capacity_changed(event)
             flash(_("Événement enregistré."), "ok")
@@ -407,6 +410,7 @@ def event_proceedings(event_id: int):
         )
         return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
     set_proceedings_published(event, publishing)
+    audit.record(event, f"event.proceedings_{'published' if publishing else 'withdrawn'}", event)
     mail.deliver_new()
     flash(
         _("Compte-rendu publié.")
@@ -460,6 +464,7 @@ def event_manager_add(event_id: int):
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
+            audit.record(event, "event.manager_added", event, detail={"manager": user.email})
             flash(_("%(email)s gère maintenant cet événement.", email=user.email), "ok")
             return redirect(url_for("admin.event_overview", event_id=event.id), code=303)
     return _overview_page(event, manager_form=form, status=400)
@@ -476,6 +481,7 @@ def event_manager_remove(event_id: int, user_id: int):
     except AccountError as error:
         flash(str(error), "error")
     else:
+        audit.record(event, "event.manager_removed", event, detail={"manager": user.email})
         flash(_("%(email)s ne gère plus cet événement.", email=user.email), "ok")
     if not can_manage(current_user, event):
         return redirect(url_for("admin.index"), code=303)

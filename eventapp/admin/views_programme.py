@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from eventapp import audit
 from eventapp.admin.accounts import speakers_beyond, speakers_of_other_events
 from eventapp.admin.blueprint import bp
 from eventapp.admin.builder import (
@@ -95,6 +96,7 @@ def rooms(event_id: int):
             save_translations(form, room)
             db.session.add(room)
             db.session.commit()
+            audit.record(event, "room.created", room)
             flash(_("Salle %(name)s ajoutée.", name=room.name), "ok")
             return redirect(url_for("admin.rooms", event_id=event.id), code=303)
     return render_template("admin/rooms.html", event=event, form=form, action=ActionForm()), (
@@ -123,6 +125,9 @@ def room_edit(event_id: int, room_id: int):
             room.position = form.position.data or 0
             save_translations(form, room)
             db.session.commit()
+            audit.record(
+                event, "room.changed", room, detail={"capacity": [capacity_before, room.capacity]}
+            )
             if room.capacity != capacity_before:
                 capacity_changed(event)
             flash(_("Salle enregistrée."), "ok")
@@ -180,6 +185,7 @@ def themes(event_id: int):
             save_translations(form, theme)
             db.session.add(theme)
             db.session.commit()
+            audit.record(event, "theme.created", theme)
             flash(_("Thème %(number)s ajouté.", number=theme.number), "ok")
             return redirect(url_for("admin.themes", event_id=event.id), code=303)
     return render_template("admin/themes.html", event=event, form=form, action=ActionForm()), (
@@ -203,6 +209,7 @@ def theme_edit(event_id: int, theme_id: int):
             theme.description_md = form.description_md.data or ""
             save_translations(form, theme)
             db.session.commit()
+            audit.record(event, "theme.changed", theme)
             flash(_("Thème enregistré."), "ok")
             return redirect(url_for("admin.themes", event_id=event.id), code=303)
     return render_template(

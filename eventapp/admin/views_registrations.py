@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from eventapp import mail
+from eventapp import audit, mail
 from eventapp.admin.blueprint import bp
 from eventapp.admin.dashboard import fill_chart, mail_counts, registrations_by_day, timeline
 from eventapp.admin.forms import REQUIRED, ActionForm, AdminForm, SwitchForm
@@ -219,6 +219,7 @@ def registration_confirm(event_id: int, registration_id: int):
             + _("Cochez « même si complet » pour confirmer quand même.")
         )
         return _refused(event, registration, errors)
+    audit.record(event, "registration.confirmed", registration)
     mail.deliver_new()
     flash(_("%(name)s : inscription confirmée.", name=registration.full_name), "ok")
     return redirect(_back(event), code=303)
@@ -231,6 +232,7 @@ def registration_cancel(event_id: int, registration_id: int):
     if not ActionForm().validate():
         abort(400)
     cancel(registration)
+    audit.record(event, "registration.cancelled", registration)
     mail.deliver_new()
     flash(_("%(name)s : inscription annulée.", name=registration.full_name), "ok")
     return redirect(_back(event), code=303)
@@ -251,6 +253,7 @@ def registration_move(event_id: int, registration_id: int):
             errors = refused.errors
     if errors:
         return _refused(event, registration, errors)
+    audit.record(event, "registration.moved", registration, detail={"items": [i.id for i in items]})
     mail.deliver_new()
     flash(_("%(name)s : ateliers modifiés.", name=registration.full_name), "ok")
     return redirect(_back(event), code=303)
@@ -259,8 +262,10 @@ def registration_move(event_id: int, registration_id: int):
 @bp.get("/events/<int:event_id>/registrations.csv")
 def registrations_export(event_id: int):
     event = get_event(event_id)
+    body = registrations_csv(event)
+    audit.record(event, "registrations.exported", event, detail={"format": "csv"})
     return Response(
-        registrations_csv(event),
+        body,
         mimetype="text/csv",
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -321,6 +326,7 @@ def attendance_sheet(event_id: int, item_id: int):
 
     people = attendees(event, item, event_registrations(event))
     html = render_template("admin/attendance_sheet.html", event=event, item=item, people=people)
+    audit.record(event, "attendance.downloaded", item)
     return Response(
         render_pdf(html),
         mimetype="application/pdf",

@@ -1,6 +1,7 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from eventapp.models.api_token import ApiToken
+from eventapp.models.audit import AuditEntry
 from eventapp.models.event import (
     Event,
     EventStatus,
@@ -18,6 +19,7 @@ from eventapp.models.user import User, event_manager
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Event",
     "EventStatus",
     "ItemKind",

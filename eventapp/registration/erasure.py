@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from eventapp import mail
+from eventapp import audit, mail
 from eventapp.extensions import db
 from eventapp.models import Event, OutboxMessage, Registration, RegistrationStatus
 from eventapp.models.registration import TOKEN_LOOKUP_LENGTH
@@ -40,13 +40,16 @@ def _anonymise(registration: Registration, now: datetime) -> None:
 def erase(registration: Registration) -> None:
     """Anonymises the registration: personal data and mails gone (their outbox rows, and
     the .eml files written for them when mail goes to files), the link dead, the seat
-    freed; the row and its workshop choices stay so that the counts stay true."""
+    freed; the row and its workshop choices stay so that the counts stay true. The audit
+    trail keeps that it happened, and no longer names the person anywhere."""
     event = registration.event
     try:
         lock_event(event.id)
         refresh(registration)
         written = mail.written_mails([registration.id])
         _anonymise(registration, utcnow())
+        audit.forget_registrations([registration.id])
+        audit.record(event, "registration.erased", registration, commit=False)
         db.session.flush()
         promote_waitlist(event)
         db.session.commit()
@@ -58,8 +61,9 @@ def erase(registration: Registration) -> None:
 
 def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION) -> int:
     """Anonymises every registration of the events that ended more than ``retention`` ago
-    (what the consent text promises), their mails' .eml files included; returns how many.
-    Nobody is promoted or mailed."""
+    (what the consent text promises), their mails' .eml files included, and their names
+    and addresses in the events' audit trails; returns how many. Nobody is promoted or
+    mailed."""
     now = now or utcnow()
     event_ids = db.session.scalars(
         select(Event.id).where(Event.ends_at < now - retention).order_by(Event.id)
@@ -77,6 +81,7 @@ def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION)
             written = mail.written_mails(registration.id for registration in rows)
             for registration in rows:
                 _anonymise(registration, now)
+            audit.forget_registrations([registration.id for registration in rows])
             db.session.commit()
         except BaseException:
             db.session.rollback()

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_smorest import abort
 
+from eventapp import audit
 from eventapp.admin.accounts import manageable_events
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
 from eventapp.admin.registrations import capacity_changed
@@ -137,6 +138,7 @@ def edit_my_event(data: dict, slug: str):
         values["slug"] = data["slug"]
     languages = language_codes(",".join(data.get("languages") or event.language_list))
     check_translations(data, languages)
+    capacity_before = event.capacity
     for name, value in values.items():
         setattr(event, name, value)
     # A new first language must already hold every text; the translations sent are in the
@@ -153,6 +155,9 @@ def edit_my_event(data: dict, slug: str):
         )
     write_translations(event, data)
     db.session.commit()
+    audit.record(
+        event, "event.edited", event, detail={"capacity": [capacity_before, event.capacity]}
+    )
     if "capacity" in data:
         capacity_changed(event)
     return _event_out(event)

@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import abort
 from sqlalchemy import select
 
+from eventapp import audit
 from eventapp.admin.accounts import speakers_beyond, speakers_of_other_events
 from eventapp.admin.builder import save_item
 from eventapp.admin.conflicts import conflicts_by_item, programme_conflicts
@@ -78,6 +79,7 @@ def create_room(data: dict, slug: str):
     write_translations(room, data)
     db.session.add(room)
     db.session.commit()
+    audit.record(event, "room.created", room)
     return room
 
 
@@ -98,11 +100,13 @@ def edit_room(data: dict, slug: str, room_id: int):
                 {"name": ["This event has a room of that name already." if name else "Required."]}
             )
         room.name = name
+    capacity_before = room.capacity
     for key in ("capacity", "position"):
         if key in data:
             setattr(room, key, data[key] or (0 if key == "position" else None))
     write_translations(room, data)
     db.session.commit()
+    audit.record(event, "room.changed", room, detail={"capacity": [capacity_before, room.capacity]})
     if "capacity" in data:
         capacity_changed(event)
     return room
@@ -128,6 +132,7 @@ def create_theme(data: dict, slug: str):
     write_translations(theme, data)
     db.session.add(theme)
     db.session.commit()
+    audit.record(event, "theme.created", theme)
     return theme
 
 
@@ -148,6 +153,7 @@ def edit_theme(data: dict, slug: str, theme_id: int):
             setattr(theme, key, data[key].strip() if isinstance(data[key], str) else data[key])
     write_translations(theme, data)
     db.session.commit()
+    audit.record(event, "theme.changed", theme)
     return theme
 
 

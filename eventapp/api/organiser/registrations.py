@@ -9,7 +9,7 @@ from flask import Response, request
 from flask_smorest import abort
 from sqlalchemy import func, or_, select
 
-from eventapp import mail
+from eventapp import audit, mail
 from eventapp.admin.registrations import CheckInRefused, set_checked_in
 from eventapp.api.common import managed_event
 from eventapp.api.organiser.blueprint import blp, get_row, invalid, problem, secured
@@ -121,6 +121,7 @@ def export_registrations(query: dict, slug: str):
     """Every registration of the event as CSV or XLSX (spreadsheet formulas neutralised)."""
     event = managed_event(slug)
     rows = export_rows(event)
+    audit.record(event, "registrations.exported", event, detail={"format": query["format"]})
     if query["format"] == "xlsx":
         body = rows_to_xlsx(rows, EXPORT_COLUMNS)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -159,6 +160,7 @@ def cancel_registration(slug: str, registration_id: int):
     """Cancel: the seats go to the first in line who fits; both are told by mail."""
     registration = _registration(managed_event(slug), registration_id)
     cancel(registration)
+    audit.record(registration.event, "registration.cancelled", registration)
     mail.deliver_new()
     return _registration_out(registration)
 
@@ -181,6 +183,8 @@ def confirm_registration(slug: str, registration_id: int):
         abort(409, message="; ".join(str(m) for m in refused.errors.values()))
     mail.deliver_new()
     db.session.refresh(registration)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        audit.record(event, "registration.confirmed", registration)
     if registration.status != RegistrationStatus.CONFIRMED:
         abort(
             409,
@@ -214,6 +218,7 @@ def move_registration(data: dict, slug: str, registration_id: int):
             message="The workshops cannot change.",
             errors={"workshops": [f"{k}: {v}" for k, v in refused.errors.items()]},
         )
+    audit.record(event, "registration.moved", registration, detail={"items": [i.id for i in items]})
     mail.deliver_new()
     return _registration_out(registration)
 
