@@ -46,7 +46,7 @@ def test_organiser_create_from_stdin_and_its_refusals(app, ctx) -> None:
     short = runner.invoke(
         args=["organiser", "create", "x@example.org", "--password-stdin"], input="court\n"
     )
-    assert short.exit_code != 0 and "10 caractères" in short.output
+    assert short.exit_code != 0 and "12 caractères" in short.output
     bad = runner.invoke(
         args=["organiser", "create", "pas-une-adresse", "--password-stdin"], input=PASSWORD + "\n"
     )
