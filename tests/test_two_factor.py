@@ -101,6 +101,7 @@ def test_enrolment_shows_the_secret_and_is_confirmed_by_a_current_code(
     assert wrong.status_code == 400
     assert field_error(wrong.text, "code") == "Code incorrect ou expiré."
     assert not user(app, "alice@example.org").two_factor_enabled
+    assert user(app, "alice@example.org").totp_secret is None  # nothing kept before a code
 
     done = client.post(
         "/admin/account/two-factor",

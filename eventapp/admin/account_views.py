@@ -140,29 +140,45 @@ def account_password():
 
 def _qr_svg(uri: str) -> Markup:
     # Our own drawing of the URI (paths only, no text of the user's): safe to inline.
-    return Markup(segno.make(uri, error="m").svg_inline(scale=4, light="#fff"))  # noqa: S704  # nosec B704
+    return Markup(segno.make(uri, error="m").svg_inline(scale=4, light="#fff"))  # noqa: S704
+
+
+#: The secret being enrolled, kept in the (signed, HttpOnly) session until a code confirms
+#: it: the page shows it anyway, and reloading the page keeps the one already scanned.
+ENROLMENT_KEY = "two_factor_enrolment"
+
+
+def _enrolment_secret() -> str:
+    pending = session.get(ENROLMENT_KEY)
+    if isinstance(pending, dict) and pending.get("user_id") == current_user.id:
+        return str(pending.get("secret", ""))
+    secret = two_factor.new_secret()
+    session[ENROLMENT_KEY] = {"user_id": current_user.id, "secret": secret}
+    return secret
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 def two_factor_enrol():
     if current_user.two_factor_enabled:
         return redirect(url_for("admin.account"))
-    enrolment = two_factor.start_enrolment(current_user)
+    secret = _enrolment_secret()
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.confirm_enrolment(current_user, form.code.data)
+            codes = two_factor.confirm_enrolment(current_user, secret, form.code.data)
         except AccountError as error:
             form.code.errors.append(str(error))
         else:
             session.pop("must_enrol", None)
+            session.pop(ENROLMENT_KEY, None)
             return render_template("admin/recovery_codes.html", codes=codes, enrolled=True)
+    uri = two_factor.provisioning_uri(current_user.email, secret)
     return render_template(
         "admin/two_factor.html",
         form=form,
-        secret=enrolment.secret,
-        uri=enrolment.uri,
-        qr=_qr_svg(enrolment.uri),
+        secret=secret,
+        uri=uri,
+        qr=_qr_svg(uri),
         must_enrol=bool(session.get("must_enrol")),
     ), 400 if form.errors else 200
 

@@ -10,8 +10,8 @@ reset an account's enrolment (a lost phone and lost recovery codes)."""
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import dataclass
 
 import pyotp
 from flask_babel import gettext as _
@@ -30,10 +30,7 @@ REQUIRE_TWO_FACTOR = "require_two_factor"
 VALID_WINDOW = 1
 
 
-@dataclass(frozen=True)
-class Enrolment:
-    secret: str
-    uri: str
+_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 
 
 class CodeRefused(AccountError):
@@ -54,20 +51,13 @@ def set_two_factor_required(required: bool) -> None:
     db.session.commit()
 
 
-def start_enrolment(user: User) -> Enrolment:
-    """The secret an account is enrolling with: a new one unless enrolment has already
-    started (so that reloading the page does not void a secret already scanned)."""
-    if user.two_factor_enabled:
-        raise AccountError(_("La double authentification est déjà activée."))
-    if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
-        user.totp_last_step = None
-        db.session.commit()
-    return Enrolment(user.totp_secret, provisioning_uri(user))
+def new_secret() -> str:
+    """A secret to enrol with; nothing is stored until a code confirms it."""
+    return pyotp.random_base32()
 
 
-def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+def provisioning_uri(email: str, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
 def _normalise_totp(code: str) -> str | None:
@@ -155,14 +145,20 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def confirm_enrolment(user: User, code: str) -> list[str]:
-    """Turns two-factor sign-in on once a code from the app proves the secret was copied;
-    returns the recovery codes, in clear this once."""
+def confirm_enrolment(user: User, secret: str, code: str) -> list[str]:
+    """Turns two-factor sign-in on with this secret once a code from the app proves it was
+    copied; returns the recovery codes, in clear this once."""
     if user.two_factor_enabled:
         raise AccountError(_("La double authentification est déjà activée."))
-    if not user.totp_secret:
+    if not _BASE32.match(secret or ""):
         raise CodeRefused(_("Commencez par ajouter le compte à votre application."))
-    _accept_totp(user, code)
+    user.totp_secret = secret
+    user.totp_last_step = None
+    try:
+        _accept_totp(user, code)
+    except CodeRefused:
+        db.session.rollback()
+        raise
     user.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(user)
     db.session.commit()
