@@ -387,3 +387,20 @@ def test_the_command_refuses_a_common_password_in_one_line(tmp_path) -> None:
         assert message in error and len(error.strip().splitlines()) == 1, error
     fine = subprocess.run(create, input=b"une phrase assez longue\n", env=env, capture_output=True)
     assert fine.returncode == 0, fine.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("password", "refused"),
+    [
+        ("sunshine2026!", True),  # a common word padded to the length
+        ("  motdepasse 123 ", True),
+        ("qwertyqwertyqwerty", True),  # a block repeated
+        ("un mot de passe solide", False),
+        ("Correct horse battery", False),
+    ],
+)
+def test_common_passwords_and_their_padded_forms(ctx, password, refused) -> None:
+    from eventapp.admin.passwords import password_problem
+
+    problem = password_problem(password, "someone@example.org")
+    assert (problem is not None) == refused, problem
