@@ -3,6 +3,7 @@
 The blueprint is made in eventapp.admin.blueprint; importing this package adds its pages."""
 
 from eventapp.admin import (  # noqa: F401  (each adds its pages to the blueprint)
+    account_views,
     audit,
     imports,
     proceedings,

@@ -6,16 +6,19 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from eventapp.admin.passwords import password_problem
 from eventapp.extensions import db
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Speaker, User
 from eventapp.models.types import utcnow
 from eventapp.models.user import dummy_password_check
 
-MIN_PASSWORD_LENGTH = 10
-
 
 class AccountError(ValueError):
     """A refused account operation; the message is meant for the person who asked."""
+
+
+class PasswordRefused(AccountError):
+    """A password the policy refuses (eventapp.admin.passwords); shown beside its field."""
 
 
 def normalise_email(email: str) -> str:
@@ -26,15 +29,6 @@ def normalise_email(email: str) -> str:
     return valid.normalized.lower()
 
 
-def password_problem(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return _(
-            "Le mot de passe doit compter au moins %(count)s caractères.",
-            count=MIN_PASSWORD_LENGTH,
-        )
-    return None
-
-
 def user_by_email(email: str) -> User | None:
     return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
 
@@ -42,9 +36,9 @@ def user_by_email(email: str) -> User | None:
 def create_organiser(email: str, password: str, *, is_admin: bool = False) -> User:
     """Creates and commits an account; raises AccountError with the reason when refused."""
     address = normalise_email(email)
-    problem = password_problem(password)
+    problem = password_problem(password, address)
     if problem:
-        raise AccountError(problem)
+        raise PasswordRefused(problem)
     if user_by_email(address) is not None:
         raise AccountError(_("Un compte existe déjà pour %(email)s.", email=address))
     user = User(email=address, is_admin=is_admin, active=True)
@@ -52,6 +46,17 @@ def create_organiser(email: str, password: str, *, is_admin: bool = False) -> Us
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Sets a new password (committed) once the current one is given and the policy holds."""
+    if not user.check_password(current):
+        raise AccountError(_("Mot de passe actuel incorrect."))
+    problem = password_problem(new, user.email)
+    if problem:
+        raise PasswordRefused(problem)
+    user.set_password(new)
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> User | None:

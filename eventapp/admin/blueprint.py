@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
 
 from eventapp.extensions import db, login_manager
@@ -11,6 +11,9 @@ from eventapp.request_input import parse_id
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PUBLIC_ENDPOINTS = {"admin.login"}
+#: What an account may reach while it must enrol in two-factor sign-in (an administrator
+#: requires it and the account signed in without it): enrolling, and logging out.
+ENROLMENT_ENDPOINTS = {"admin.logout"}
 
 
 @bp.record_once
@@ -43,6 +46,12 @@ def _require_login():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if (
+        session.get("must_enrol")
+        and not current_user.two_factor_enabled
+        and request.endpoint not in ENROLMENT_ENDPOINTS
+    ):
+        return redirect(url_for("admin.two_factor_enrol"))
     return None
 
 

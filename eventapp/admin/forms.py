@@ -36,8 +36,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventapp.admin.accounts import MIN_PASSWORD_LENGTH
 from eventapp.admin.builder import SPEAKERS_BOX_MAX
+from eventapp.admin.passwords import MIN_PASSWORD_LENGTH
 from eventapp.i18n import LANGUAGE_NAMES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.models import ItemKind
@@ -163,6 +163,49 @@ class AccountForm(AdminForm):
         validators=[EqualTo("password", _l("Les deux mots de passe diffèrent."))],
     )
     is_admin = BooleanField(_l("Administrateur (gère tous les comptes et événements)"))
+
+
+class CodeForm(AdminForm):
+    """A code of the authenticator app (or, when signing in, a recovery code)."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(REQUIRED), Length(max=40)],
+        description=_l("Les 6 chiffres affichés par votre application d'authentification."),
+    )
+
+
+class SignInCodeForm(CodeForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(REQUIRED), Length(max=40)],
+        description=_l(
+            "Les 6 chiffres affichés par votre application d'authentification, ou l'un de "
+            "vos codes de secours."
+        ),
+    )
+
+
+class PasswordChangeForm(AdminForm):
+    current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=_l("Au moins %(count)s caractères.", count=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+        description=_l(
+            "Au moins %(count)s caractères ; pas un mot de passe courant ni votre adresse.",
+            count=MIN_PASSWORD_LENGTH,
+        ),
+    )
+    confirm = PasswordField(
+        _l("Répétez le nouveau mot de passe"),
+        validators=[EqualTo("password", _l("Les deux mots de passe diffèrent."))],
+    )
 
 
 class ManagerForm(AdminForm):

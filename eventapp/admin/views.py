@@ -21,8 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp import audit, mail
+from eventapp.admin.account_views import start_second_step
 from eventapp.admin.accounts import (
     AccountError,
+    PasswordRefused,
     add_manager,
     authenticate,
     can_manage,
@@ -63,6 +65,7 @@ from eventapp.admin.translations import (
     save_translations,
     translated_form,
 )
+from eventapp.admin.two_factor import two_factor_required
 from eventapp.extensions import db, limiter
 from eventapp.i18n import language_name
 from eventapp.languages import FirstLanguageIncomplete, completeness, declare_languages
@@ -128,8 +131,15 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             target = _safe_next(form.next.data)
+            if user.two_factor_enabled:  # not logged in until the code is right
+                start_second_step(user, target)
+                return redirect(url_for("admin.login_code"), code=303)
+            must_enrol = two_factor_required()
             session.clear()
             login_user(user)
+            if must_enrol:
+                session["must_enrol"] = True
+                return redirect(url_for("admin.two_factor_enrol"), code=303)
             return redirect(target, code=303)
         form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
     status = 400 if form.errors else 200
@@ -160,7 +170,12 @@ def index():
 def accounts():
     require_admin()
     users = db.session.scalars(db.select(User).order_by(User.email)).all()
-    return render_template("admin/accounts.html", users=users, action=ActionForm())
+    return render_template(
+        "admin/accounts.html",
+        users=users,
+        action=ActionForm(),
+        two_factor_required=two_factor_required(),
+    )
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -172,6 +187,8 @@ def account_new():
             user = create_organiser(
                 form.email.data, form.password.data, is_admin=form.is_admin.data
             )
+        except PasswordRefused as error:
+            form.password.errors.append(str(error))
         except AccountError as error:
             form.email.errors.append(str(error))
         else:

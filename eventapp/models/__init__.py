@@ -15,7 +15,7 @@ from eventapp.models.event import (
 from eventapp.models.mailing import SentMailing
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import Registration, RegistrationChoice, RegistrationStatus
-from eventapp.models.user import User, event_manager
+from eventapp.models.user import RecoveryCode, SiteSetting, User, event_manager
 
 __all__ = [
     "ApiToken",
@@ -30,8 +30,10 @@ __all__ = [
     "Registration",
     "RegistrationChoice",
     "RegistrationStatus",
+    "RecoveryCode",
     "Room",
     "SentMailing",
+    "SiteSetting",
     "Speaker",
     "Theme",
     "User",
