@@ -13,7 +13,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
@@ -64,12 +64,14 @@ def lang_attribute(text: str) -> Markup:
     return Markup(' lang="%s"') % lang
 
 
-def in_language(text: str) -> Markup:
+def in_language(text: str) -> str:
     """The text, wrapped in ``<span lang>`` when it is not in the page's language: for a
     text inside a translated sentence, where no element of its own can carry the attribute."""
     attribute = lang_attribute(text)
     if not attribute:
-        return escape(text)
+        # Left a string: Jinja escapes it, and a translated sentence quoting it still
+        # turns its quotation marks (quoted_values).
+        return text
     return Markup("<span%s>%s</span>") % (attribute, text)
 
 
@@ -101,7 +103,11 @@ def quoted_values(message: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     for found in _QUOTED_VALUE.finditer(message):
         name = found.group(2)
         value = values.get(name)
-        if isinstance(value, str) and not isinstance(value, Markup):
+        if isinstance(value, Markup):
+            # A text marked with its language (<span lang>): only its quotation marks
+            # change, never its tags (they hold none of those marks).
+            values[name] = Markup(within_quotes(str(value), found.group(1)))  # noqa: S704
+        elif isinstance(value, str):
             values[name] = within_quotes(value, found.group(1))
     return values
 
