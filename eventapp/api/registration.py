@@ -21,7 +21,7 @@ from eventapp.registration import (
     registration_window,
     waitlist_position,
 )
-from eventapp.registration.rules import NO_MARKUP
+from eventapp.registration.rules import NO_MARKUP, valid_email
 
 blp = Blueprint(
     "api_registration", __name__, description="Registering to a published event (JSON only)"
@@ -42,13 +42,23 @@ def _name(limit: int, required: bool = True) -> ma.fields.String:
     return ma.fields.String(load_default="", validate=validators)
 
 
+def _email(value: str) -> None:
+    """The registration form's rule (eventapp.registration.rules.valid_email)."""
+    if not valid_email(value):
+        raise ma.ValidationError("Not a valid email address.")
+
+
 class RegistrationInSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
     first_name = _name(100)
     last_name = _name(100)
-    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    email = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(max=254), _email],
+        metadata={"format": "email", "description": "Checked as the registration form does"},
+    )
     organisation = _name(200, required=False)
     job_title = _name(200, required=False)
     consent = ma.fields.Boolean(

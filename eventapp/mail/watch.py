@@ -61,10 +61,18 @@ def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) ->
                 report = DeliveryReport()
             finally:
                 db.session.remove()
-            if report.sent or report.failed:
-                click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
-            if report.sent + report.failed < batch:  # a full batch: more is waiting now
+            if report.sent or report.failed or report.undeliverable:
+                click.echo(_summary(report))
+            handled = report.sent + report.failed + report.undeliverable
+            if handled < batch:  # a full batch: more is waiting now
                 stop.wait(interval)
+
+
+def _summary(report: DeliveryReport) -> str:
+    line = f"{report.sent} mail(s) delivered, {report.failed} still queued."
+    if report.undeliverable:
+        line += f" {report.undeliverable} can never be delivered: marked failed."
+    return line
 
 
 mail_cli = AppGroup("mail", help="The outbox of outgoing mail.")
@@ -89,7 +97,7 @@ def send_command(watch: bool, interval: float, parent: int | None) -> None:
         watch_outbox(interval, parent)
         return
     report = deliver_due()
-    click.echo(f"{report.sent} mail(s) delivered, {report.failed} still queued.")
+    click.echo(_summary(report))
     later, first = not_due_yet()
     if later and first is not None:
         click.echo(

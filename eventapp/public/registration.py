@@ -32,7 +32,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from eventapp import mail
 from eventapp.extensions import csrf
@@ -60,7 +60,7 @@ from eventapp.registration import (
 )
 from eventapp.registration.language import change_language, mail_languages
 from eventapp.registration.queries import chosen_items
-from eventapp.registration.rules import NO_MARKUP
+from eventapp.registration.rules import NO_MARKUP, valid_email
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -81,6 +81,12 @@ def _registration_limit() -> str:
 def _plain_text(form: FlaskForm, field) -> None:
     if field.data and NO_MARKUP.search(field.data):
         raise ValidationError(_l("Les caractères < et > et les retours à la ligne sont refusés."))
+
+
+def _valid_email(form: FlaskForm, field) -> None:
+    """The address rule shared with the API and the CSV import."""
+    if field.data and not valid_email(field.data):
+        raise ValidationError(_l("Cette adresse e-mail n'est pas valide."))
 
 
 def _strip(value: str | None) -> str | None:
@@ -110,7 +116,7 @@ class ParticipantForm(FlaskForm):
         validators=[
             InputRequired(_l("Indiquez votre adresse e-mail.")),
             Length(max=254, message=_l("254 caractères au plus.")),
-            Email(_l("Cette adresse e-mail n'est pas valide."), check_deliverability=False),
+            _valid_email,
         ],
     )
     organisation = StringField(
