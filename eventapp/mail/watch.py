@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 
 import click
 from flask import current_app
@@ -12,6 +13,35 @@ from flask.cli import AppGroup
 
 from eventapp.extensions import db
 from eventapp.mail.outbox import DeliveryReport, deliver_due, not_due_yet
+
+#: How often the watcher runs its chores (see chore).
+CHORE_INTERVAL = 60.0
+_chores: dict[str, Callable[[], None]] = {}
+
+
+def chore(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Registers the decorated function as a chore of the watcher: run when it starts and
+    then every CHORE_INTERVAL seconds, in its own unit of work (e.g. releasing the seats of
+    unconfirmed registrations, eventapp.registration.confirmation). The mail package
+    knows no domain: the domains register their chores here."""
+
+    def register(function: Callable[[], None]) -> Callable[[], None]:
+        _chores[name] = function
+        return function
+
+    return register
+
+
+def run_chores() -> None:
+    """Runs every chore once; one that fails is logged and the others still run."""
+    for name, function in _chores.items():
+        try:
+            function()
+        except Exception:  # a database hiccup must not end the watcher
+            db.session.rollback()
+            current_app.logger.exception("watcher chore %r failed; trying again later", name)
+        finally:
+            db.session.remove()
 
 
 class _Stop:
@@ -52,8 +82,12 @@ def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) ->
     round; the rows stay queued meanwhile.
     """
     click.echo(f"Delivering the outbox every {interval:g} s until stopped.")
+    next_chores = 0.0
     with _Stop(parent) as stop:
         while not stop.requested:
+            if time.monotonic() >= next_chores:
+                run_chores()
+                next_chores = time.monotonic() + CHORE_INTERVAL
             try:
                 report = deliver_due(limit=batch)
             except Exception:  # a database restart must not end the watcher

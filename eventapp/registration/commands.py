@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from eventapp import mail
 from eventapp.programme import event_by_slug
+from eventapp.registration.confirmation import release_unconfirmed
 from eventapp.registration.erasure import erase_expired
 from eventapp.registration.service import seats_changed
 
@@ -28,3 +30,12 @@ def promote_command(slug: str) -> None:
         raise click.ClickException(f"no event with the slug {slug!r}")
     promoted = seats_changed(event)
     click.echo(f"{len(promoted)} registration(s) promoted from the waiting list.")
+
+
+@registrations_cli.command("release-unconfirmed")
+def release_unconfirmed_command() -> None:
+    """Release the seats of registrations whose address was not confirmed in time (their
+    data erased), and promote the waiting list. The mail watcher does it every minute."""
+    count = release_unconfirmed()
+    mail.deliver_new()
+    click.echo(f"{count} unconfirmed registration(s) released.")
