@@ -302,6 +302,10 @@ def test_the_organiser_form_recommends_and_sets_it(app, client, accounts, rounds
     with app.app_context():
         event = db.session.get(Event, event_id)
         assert (event.confirm_address, event.confirm_hours) == (True, 24)
+    reset_rate_limits()
+    post_registration(client, SLUG, _picks(rounds), person("ana@example.org"))
+    listing = client.get(f"/admin/events/{event_id}/registrations")
+    assert "adresse non confirmée" in visible_text(listing.text)
 
 
 def test_the_organiser_api_reads_and_sets_it(app, client, organisers) -> None:

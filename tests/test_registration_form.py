@@ -228,7 +228,7 @@ def test_same_email_twice_creates_nothing_and_mails_a_fresh_link(app, client, ev
     assert again.status_code == 303
     assert again.headers["Location"] == f"/events/{event['slug']}/register/sent"
     sent_page = client.get(again.headers["Location"])
-    assert "Un e-mail contenant votre lien personnel a été envoyé" in visible_text(sent_page.text)
+    assert "un nouveau lien personnel lui est envoyé par e-mail" in visible_text(sent_page.text)
     assert token not in sent_page.text
     assert registration_count(app) == 1
     [mail] = outbox(app, "already_registered")

@@ -104,7 +104,8 @@ class AlreadyRegisteredSchema(ma.Schema):
 def register_json(data: dict, slug: str):
     """Register a person, as the registration form does: confirmed when the event and the
     workshops have seats, else on the waiting list; the same mails are sent. An address
-    already registered gets its link by mail again (202, no token in the answer)."""
+    already registered gets a fresh link by mail, the previous one voided, at most once
+    an hour (202, no token in the answer, the same answer every time)."""
     event = published_event(slug)
     if event is None:
         abort(404, message=f"No published event has the slug {slug!r}.")
@@ -135,7 +136,8 @@ def register_json(data: dict, slug: str):
     if not outcome.created:
         answer = jsonify(
             status="already_registered",
-            detail="This address is registered already: its link was mailed to it again.",
+            detail="This address is registered already: a fresh link is mailed to it "
+            "(at most once an hour), and the previous one no longer works.",
         )
         answer.status_code = 202
         return answer
