@@ -193,6 +193,16 @@ def test_an_unconfirmed_page_is_read_only_until_the_mailed_link_is_followed(
     assert client.get(confirm_link).status_code == 404  # used once
 
 
+def test_the_api_says_the_address_awaits_confirmation(app, client, confirming) -> None:
+    body = {"first_name": "Ana", "last_name": "L", "email": "ana@example.org", "consent": True,
+            "workshops": _picks(confirming)}  # fmt: skip
+    answer = client.post(f"/api/v1/events/{SLUG}/registrations", json=body)
+    assert answer.status_code == 201
+    assert answer.json["awaiting_confirmation"] is True
+    assert "data-awaiting-confirmation" in client.get(answer.json["url"]).text
+    assert [row.kind for row in outbox(app)] == ["confirm_address"]
+
+
 def test_asking_again_before_confirming_mails_a_fresh_confirmation_link(
     app, client, confirming
 ) -> None:

@@ -84,6 +84,12 @@ class RegistrationOutSchema(ma.Schema):
     waitlist_position = ma.fields.Integer(allow_none=True)
     token = ma.fields.String(metadata={"description": "The secret of the participant's link"})
     url = ma.fields.Url(metadata={"description": "The participant's own page"})
+    awaiting_confirmation = ma.fields.Boolean(
+        metadata={
+            "description": "The event asks registrants to confirm their address: the seat is "
+            "held, the page read-only until the link mailed to the address is followed"
+        }
+    )
 
 
 class AlreadyRegisteredSchema(ma.Schema):
@@ -147,4 +153,5 @@ def register_json(data: dict, slug: str):
         "waitlist_position": waitlist_position(registration),
         "token": registration.token,
         "url": f"{current_app.config['BASE_URL']}/r/{registration.token}/",
+        "awaiting_confirmation": registration.awaits_confirmation,
     }
