@@ -140,3 +140,23 @@ def test_the_dashboard_lists_failed_mails_with_their_reason(app, client, account
     assert "SMTPRecipientsRefused: 550 <script>No such user</script>" in text
     assert "<script>No such" not in page.text  # escaped
     assert "0 mail(s) en échec" in text and "0 mail(s) en file" in text
+
+
+def test_a_unicode_address_for_a_server_without_smtputf8_is_failed(app, rounds, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from test_mail import Collecting, free_port
+
+    row_id = _registered(app, rounds, "josé@example.org")
+    port = free_port()
+    controller = Controller(Collecting(), hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        with app.app_context():
+            assert deliver_due().undeliverable == 1
+            row = db.session.get(OutboxMessage, row_id)
+            assert row.status == "failed" and "SMTPNotSupportedError" in row.last_error
+            db.session.remove()
+    finally:
+        controller.stop()

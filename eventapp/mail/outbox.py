@@ -251,9 +251,10 @@ class DeliveryReport:
 
 def permanent_failure(error: Exception) -> bool:
     """Whether trying again can never deliver the mail: it cannot be built or encoded
-    (ValueError, which UnicodeError is; e.g. a control character in an address), or the
-    server refused its recipient for good (5xx)."""
-    if isinstance(error, ValueError):
+    (ValueError, which UnicodeError is; e.g. a control character in an address; or an
+    address with non-ASCII letters for a server without SMTPUTF8), or the server refused
+    its recipient for good (5xx)."""
+    if isinstance(error, ValueError | smtplib.SMTPNotSupportedError):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in error.recipients.values()]
