@@ -40,6 +40,7 @@ def test_a_json_registration_is_confirmed_mailed_and_opens_the_participant_page(
     answer = client.post(URL, json=body(event_rounds))
     assert answer.status_code == 201, answer.json
     assert answer.json["status"] == "confirmed"
+    assert answer.json["awaiting_confirmation"] is False
     assert answer.json["waitlist_position"] is None
     assert answer.json["url"].endswith(f"/r/{answer.json['token']}/")
     page = client.get(f"/r/{answer.json['token']}/")

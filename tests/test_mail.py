@@ -43,10 +43,17 @@ class Collecting:
 
 
 class Refusing:
-    """Refuses every recipient, as a server that blocks us would."""
+    """Refuses every recipient for now (4xx), as a busy or greylisting server would."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
-        return "550 5.7.1 Relaying denied"
+        return "450 4.7.1 Relaying denied for now"
+
+
+class RefusingForGood:
+    """Refuses every recipient for good (5xx): no such mailbox."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        return "550 5.1.1 No such user here"
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +155,7 @@ def test_a_refusing_server_keeps_the_registration_and_the_mail_queued(
     [row] = outbox(app)
     assert row.status == "queued"
     assert row.attempts == 1
-    assert "550" in row.last_error and "Relaying denied" in row.last_error
+    assert "450" in row.last_error and "Relaying denied" in row.last_error
     assert row.next_attempt_at > utcnow() + timedelta(seconds=30)
 
     # `eventapp mail send` before the back-off leaves it alone
@@ -294,7 +301,7 @@ def test_the_watcher_keeps_a_refused_mail_queued_and_goes_on(
     assert result.exit_code == 0, result.output
     assert "0 mails envoyés, 1 encore en file." in result.output.splitlines()
     [row] = outbox(app)
-    assert row.status == "queued" and "550" in row.last_error
+    assert row.status == "queued" and "450" in row.last_error
 
 
 @pytest.mark.parametrize("interval", ["0", "-1", "soon", "nan"])

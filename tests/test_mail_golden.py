@@ -59,6 +59,7 @@ KIND_NAMES = [
     "10-update_cancel-nl",
     "11-message-nl",
     "12-proceedings-nl",
+    "13-confirm_address-fr",
 ]
 # Ids fixed (far above what other tests reach) so that UIDs agree on every database.
 BASE = 90_000
@@ -178,10 +179,14 @@ def _register(event: Event, name: str, language: str, item_ids: list[int]) -> Re
     )
     registration = register(event, applicant, items).registration
     registration = db.session.get(Registration, registration.id)
-    registration.token = token(name.lower())
+    _fix_token(registration, name.lower())
+    return registration
+
+
+def _fix_token(registration: Registration, name: str) -> None:
+    registration.token = token(name)
     registration.token_lookup = registration.token[:TOKEN_LOOKUP_LENGTH]
     db.session.commit()
-    return registration
 
 
 def _day_of_mails(mails: Mails) -> None:
@@ -195,6 +200,9 @@ def _day_of_mails(mails: Mails) -> None:
         mails.deliver()  # waitlisted, second in line
         again = register(event, Applicant("Ana", "Peeters", "ANA@example.org"), [])
         assert not again.created
+        ana = db.session.get(Registration, ana.id)
+        assert ana.token != token("ana")  # a fresh link, the old one void
+        _fix_token(ana, "ana")  # the same fresh link on every run
         mails.deliver()  # already_registered
         ana = db.session.get(Registration, ana.id)
         change_choices(ana, [db.session.get(ProgrammeItem, i) for i in (BASE + 3, BASE + 4)])
@@ -223,6 +231,14 @@ def _day_of_mails(mails: Mails) -> None:
         mails.deliver()  # message
         assert publish_proceedings(db.session.get(Event, BASE)) == 1
         mails.deliver()  # proceedings
+
+        event = db.session.get(Event, BASE)
+        event.confirm_address, event.confirm_hours = True, 24
+        db.session.commit()
+        dora = _register(event, "Dora", "fr", [BASE + 3, BASE + 4])
+        dora.confirm_token = "golden-confirm".ljust(43, "0")
+        db.session.commit()
+        mails.deliver()  # confirm_address
 
 
 def test_every_mail_kind_is_the_same_byte_for_byte(mails: Mails) -> None:

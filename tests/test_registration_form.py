@@ -218,7 +218,7 @@ def test_full_workshop_is_marked_and_waitlists(app, client) -> None:
     assert mail.recipient == "deux@example.org" and "en position 1" in mail.body_text
 
 
-def test_same_email_twice_creates_nothing_and_mails_the_existing_link(app, client, event) -> None:
+def test_same_email_twice_creates_nothing_and_mails_a_fresh_link(app, client, event) -> None:
     picks = [event["rounds"][0][0], event["rounds"][1][1]]
     first = post_registration(client, event["slug"], picks)
     token = token_of(first.headers["Location"])
@@ -228,14 +228,17 @@ def test_same_email_twice_creates_nothing_and_mails_the_existing_link(app, clien
     assert again.status_code == 303
     assert again.headers["Location"] == f"/events/{event['slug']}/register/sent"
     sent_page = client.get(again.headers["Location"])
-    assert "Un e-mail contenant votre lien personnel a été envoyé" in visible_text(sent_page.text)
+    assert "un nouveau lien personnel lui est envoyé par e-mail" in visible_text(sent_page.text)
     assert token not in sent_page.text
     assert registration_count(app) == 1
     [mail] = outbox(app, "already_registered")
     assert mail.recipient == "ana.lopez@example.org"
-    assert f"http://127.0.0.1:5000/r/{token}/" in mail.body_text
+    # a fresh link; the one whoever registered first holds leads nowhere now
+    assert f"http://127.0.0.1:5000/r/{token}/" not in mail.body_text
+    fresh = re.search(r"http://127\.0\.0\.1:5000(/r/[\w-]+/)", mail.body_text).group(1)
+    assert client.get(first.headers["Location"]).status_code == 404
     # the participant's page said the same about the mail
-    page = client.get(first.headers["Location"])
+    page = client.get(fresh)
     assert "Un e-mail contenant le lien de cette page a été envoyé" in visible_text(page.text)
 
 
@@ -506,9 +509,11 @@ def test_who_cancelled_can_register_again_from_their_page(app, client) -> None:
     client.post(location + "cancel", data={"csrf_token": csrf_token(confirm.text)})
     # someone else takes the seat meanwhile
     post_registration(client, slug, [rounds[0][0]], person("autre@example.org"))
-    # a new attempt with my address only mails my link
+    # a new attempt with my address only mails my link (a fresh one)
     again = post_registration(client, slug, [rounds[0][0]], person("moi@example.org"))
     assert again.headers["Location"] == f"/events/{slug}/register/sent"
+    [mailed] = outbox(app, "already_registered")
+    location = re.search(r"http://127\.0\.0\.1:5000(/r/[\w-]+/)", mailed.body_text).group(1)
     forged = client.post(location + "reactivate", data={})  # no CSRF token
     assert forged.status_code == 303
     page = client.get(location)

@@ -8,8 +8,8 @@ hatched as well as coloured, and a table repeats the figures for screen readers.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -51,6 +51,16 @@ class MailCounts:
     failed: int
     sent: int
     last_error: str
+    #: Mails that can never be delivered (marked failed), latest first: whom, what, why.
+    undeliverable: list[UndeliverableMail] = field(default_factory=list)
+
+
+@dataclass
+class UndeliverableMail:
+    recipient: str
+    kind: str
+    created_at: datetime
+    reason: str
 
 
 def mail_counts(event: Event) -> MailCounts:
@@ -68,6 +78,8 @@ def mail_counts(event: Event) -> MailCounts:
     for status, attempts, number in rows:
         if status == OutboxStatus.SENT:
             counts["sent"] += number
+        elif status == OutboxStatus.FAILED:
+            continue  # listed one by one below
         elif attempts:
             counts["failed"] += number
         else:
@@ -78,7 +90,21 @@ def mail_counts(event: Event) -> MailCounts:
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
-    return MailCounts(**counts, last_error=last_error or "")
+    undeliverable = [
+        UndeliverableMail(*row)
+        for row in db.session.execute(
+            select(
+                OutboxMessage.recipient,
+                OutboxMessage.kind,
+                OutboxMessage.created_at,
+                OutboxMessage.last_error,
+            )
+            .where(of_event, OutboxMessage.status == OutboxStatus.FAILED)
+            .order_by(OutboxMessage.id.desc())
+            .limit(100)
+        )
+    ]
+    return MailCounts(**counts, last_error=last_error or "", undeliverable=undeliverable)
 
 
 # --- chart geometry ---------------------------------------------------------------------

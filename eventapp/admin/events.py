@@ -131,6 +131,8 @@ def duplicate_event(event: Event, new_start: date, *, slug: str, by: User) -> Ev
         closing_md="",
         contact_email=event.contact_email,
         capacity=event.capacity,
+        confirm_address=event.confirm_address,
+        confirm_hours=event.confirm_hours,
         status=EventStatus.DRAFT,
         proceedings_published=False,
         # The same series of days: its compte-rendu is worded the same way.

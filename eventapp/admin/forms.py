@@ -42,6 +42,11 @@ from eventapp.i18n import LANGUAGE_NAMES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.models import ItemKind
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
+from eventapp.registration.confirmation import (
+    DEFAULT_CONFIRM_HOURS,
+    MAX_CONFIRM_HOURS,
+    MIN_CONFIRM_HOURS,
+)
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -271,6 +276,27 @@ class EventForm(AdminForm):
         validators=[Optional(), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
     )
     capacity = capacity_field(_l("Places (tout l'événement)"))
+    confirm_address = BooleanField(
+        _l("Les inscrits confirment leur adresse e-mail"),
+        description=_l(
+            "Recommandé : personne ne peut alors inscrire l'adresse d'un autre et garder "
+            "la main sur son inscription. La place est réservée, mais ne peut être gérée "
+            "qu'une fois le lien reçu par e-mail suivi."
+        ),
+    )
+    confirm_hours = IntegerField(
+        _l("Délai de confirmation (heures)"),
+        description=_l("Passé ce délai, une place non confirmée est libérée."),
+        default=DEFAULT_CONFIRM_HOURS,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=MIN_CONFIRM_HOURS,
+                max=MAX_CONFIRM_HOURS,
+                message=_l("Entre %(min)s et %(max)s heures."),
+            ),
+        ],
+    )
     introduction_md = markdown_field(_l("Présentation (Markdown)"))
     closing_md = markdown_field(_l("Conclusion (Markdown)"))
     first_language = SelectField(

@@ -48,7 +48,8 @@ def audiences(event: Event) -> list[tuple[str, str]]:
 
 def recipients(event: Event, audience: str) -> list[Registration]:
     """The registrations an audience (a value of ``audiences``) reaches, one per address."""
-    registrations = event_registrations(event)
+    # An address not confirmed yet gets no mail but its confirmation link.
+    registrations = [r for r in event_registrations(event) if not r.awaits_confirmation]
     if audience == "waitlisted":
         return [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
     confirmed = [r for r in registrations if r.status == RegistrationStatus.CONFIRMED]

@@ -50,6 +50,7 @@ class Listed:
     status: RegistrationStatus
     waitlist_rank: int | None
     checked_in_at: datetime | None
+    awaits_confirmation: bool = False
     choices: list[Choice] = field(default_factory=list)
 
     @property
@@ -72,6 +73,7 @@ def listed_registrations(event: Event) -> list[Listed]:
             Registration.status,
             Registration.waitlist_rank,
             Registration.checked_in_at,
+            Registration.confirm_token.is_not(None),
         )
         .where(current)
         .order_by(Registration.created_at, Registration.id)

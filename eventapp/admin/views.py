@@ -72,6 +72,7 @@ from eventapp.languages import FirstLanguageIncomplete, completeness, declare_la
 from eventapp.limits import OutsideYears
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, User
 from eventapp.programme import event_by_slug
+from eventapp.registration.confirmation import DEFAULT_CONFIRM_HOURS
 from eventapp.registration.rules import registration_window
 from eventapp.request_input import same_site_path
 
@@ -216,6 +217,7 @@ def account_active(user_id: int):
 EVENT_FIELDS = (
     "title", "subtitle", "organising_body", "project", "timezone", "venue_name",
     "venue_address", "contact_email", "capacity", "introduction_md", "closing_md",
+    "confirm_address", "confirm_hours",
 )  # fmt: skip
 
 
@@ -223,6 +225,7 @@ def _event_values(form: EventForm) -> dict:
     from zoneinfo import ZoneInfo
 
     values = {name: getattr(form, name).data for name in EVENT_FIELDS}
+    values["confirm_hours"] = values["confirm_hours"] or DEFAULT_CONFIRM_HOURS
     for name in (
         "subtitle",
         "organising_body",

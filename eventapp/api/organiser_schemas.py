@@ -11,6 +11,7 @@ from eventapp.api.schemas import TRANSLATIONS_DOC, EventSchema, ItemSchema
 from eventapp.config import LANGUAGES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
+from eventapp.registration.confirmation import MAX_CONFIRM_HOURS, MIN_CONFIRM_HOURS
 
 STRICT_INT = {"strict": True}
 
@@ -153,6 +154,17 @@ class EventInSchema(StrictSchema):
         },
         "EventTexts",
     )
+    confirm_address = ma.fields.Boolean(
+        metadata={
+            "description": "Registrants confirm their address by a mailed link before they "
+            "can manage their registration (recommended); default false"
+        }
+    )
+    confirm_hours = ma.fields.Integer(
+        validate=ma.validate.Range(min=MIN_CONFIRM_HOURS, max=MAX_CONFIRM_HOURS),
+        metadata={"description": "Hours after which an unconfirmed seat is released; 48"},
+        **STRICT_INT,
+    )
     confirm_time_change = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "Needed to change the times of a published or past event"},
@@ -165,6 +177,8 @@ class OrganiserEventSchema(EventSchema):
     registration_open = ma.fields.Boolean()
     proceedings_published = ma.fields.Boolean()
     closing_md = ma.fields.String()
+    confirm_address = ma.fields.Boolean()
+    confirm_hours = ma.fields.Integer()
 
 
 class OrganiserEventSummarySchema(ma.Schema):

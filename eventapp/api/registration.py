@@ -21,7 +21,7 @@ from eventapp.registration import (
     registration_window,
     waitlist_position,
 )
-from eventapp.registration.rules import NO_MARKUP
+from eventapp.registration.rules import NO_MARKUP, valid_email
 
 blp = Blueprint(
     "api_registration", __name__, description="Registering to a published event (JSON only)"
@@ -42,13 +42,23 @@ def _name(limit: int, required: bool = True) -> ma.fields.String:
     return ma.fields.String(load_default="", validate=validators)
 
 
+def _email(value: str) -> None:
+    """The registration form's rule (eventapp.registration.rules.valid_email)."""
+    if not valid_email(value):
+        raise ma.ValidationError("Not a valid email address.")
+
+
 class RegistrationInSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
     first_name = _name(100)
     last_name = _name(100)
-    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    email = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(max=254), _email],
+        metadata={"format": "email", "description": "Checked as the registration form does"},
+    )
     organisation = _name(200, required=False)
     job_title = _name(200, required=False)
     consent = ma.fields.Boolean(
@@ -74,6 +84,12 @@ class RegistrationOutSchema(ma.Schema):
     waitlist_position = ma.fields.Integer(allow_none=True)
     token = ma.fields.String(metadata={"description": "The secret of the participant's link"})
     url = ma.fields.Url(metadata={"description": "The participant's own page"})
+    awaiting_confirmation = ma.fields.Boolean(
+        metadata={
+            "description": "The event asks registrants to confirm their address: the seat is "
+            "held, the page read-only until the link mailed to the address is followed"
+        }
+    )
 
 
 class AlreadyRegisteredSchema(ma.Schema):
@@ -94,7 +110,8 @@ class AlreadyRegisteredSchema(ma.Schema):
 def register_json(data: dict, slug: str):
     """Register a person, as the registration form does: confirmed when the event and the
     workshops have seats, else on the waiting list; the same mails are sent. An address
-    already registered gets its link by mail again (202, no token in the answer)."""
+    already registered gets a fresh link by mail, the previous one voided, at most once
+    an hour (202, no token in the answer, the same answer every time)."""
     event = published_event(slug)
     if event is None:
         abort(404, message=f"No published event has the slug {slug!r}.")
@@ -125,7 +142,8 @@ def register_json(data: dict, slug: str):
     if not outcome.created:
         answer = jsonify(
             status="already_registered",
-            detail="This address is registered already: its link was mailed to it again.",
+            detail="This address is registered already: a fresh link is mailed to it "
+            "(at most once an hour), and the previous one no longer works.",
         )
         answer.status_code = 202
         return answer
@@ -135,4 +153,5 @@ def register_json(data: dict, slug: str):
         "waitlist_position": waitlist_position(registration),
         "token": registration.token,
         "url": f"{current_app.config['BASE_URL']}/r/{registration.token}/",
+        "awaiting_confirmation": registration.awaits_confirmation,
     }

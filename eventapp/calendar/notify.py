@@ -320,6 +320,7 @@ def affected(session: Session, items: list[ProgrammeItem]) -> dict[tuple[int, st
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.erased_at.is_(None),
+            Registration.confirm_token.is_(None),  # an unconfirmed address gets no mail
         )
         if common:
             for registration_id in session.scalars(select(Registration.id).where(*confirmed)):

@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -28,6 +27,7 @@ from eventapp.registration.export import FORMULA_STARTS
 from eventapp.registration.rules import (
     NO_MARKUP,
     choice_fields,
+    valid_email,
 )
 
 CSV_MAX_BYTES = 5 * 1024 * 1024
@@ -281,9 +281,7 @@ def check_person(row: Mapping[str, str]) -> tuple[Applicant | None, list[str]]:
                 )
             )
         elif name == "email":
-            try:
-                validate_email(value, check_deliverability=False)
-            except EmailNotValidError:  # its English reason is not shown: ours is
+            if not valid_email(value):  # the form's rule; its English reason is not shown
                 problems.append(problem(name, _("Cette adresse e-mail n'est pas valide.")))
         elif NO_MARKUP.search(value):
             problems.append(

@@ -12,7 +12,9 @@ completes a row of its kinds at delivery time (a mail written late, from the dat
 then) and tells what else the mail carries (a Reply-To, a calendar invitation).
 
 A failed delivery leaves the row queued with its error and a later ``next_attempt_at``
-(back-off doubling from one minute up to six hours). A row is claimed by one conditional
+(back-off doubling from one minute up to six hours); a mail that can never be built or
+sent (see :func:`permanent_failure`) is marked ``failed`` with its reason instead, and
+shown on the event's dashboard. A row is claimed by one conditional
 UPDATE before it is sent, so that two senders never send it twice.
 
 Who delivers depends on ``MAIL_DELIVERY``:
@@ -238,9 +240,26 @@ def _claim(row_id: int, now: datetime) -> bool:
 
 @dataclass
 class DeliveryReport:
+    """``failed``: still queued, tried again later; ``undeliverable``: marked failed for
+    good (see permanent_failure), never tried again."""
+
     sent: int = 0
     failed: int = 0
+    undeliverable: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def permanent_failure(error: Exception) -> bool:
+    """Whether trying again can never deliver the mail: it cannot be built or encoded
+    (ValueError, which UnicodeError is; e.g. a control character in an address; or an
+    address with non-ASCII letters for a server without SMTPUTF8), or the server refused
+    its recipient for good (5xx)."""
+    if isinstance(error, ValueError | smtplib.SMTPNotSupportedError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    return False
 
 
 def _deliver_rows(row_ids: list[int], now: datetime) -> DeliveryReport:
@@ -260,10 +279,15 @@ def _deliver_rows(row_ids: list[int], now: datetime) -> DeliveryReport:
         except (smtplib.SMTPException, OSError, ValueError) as error:
             row.attempts += 1
             row.last_error = f"{type(error).__name__}: {error}"[:2000]
-            row.next_attempt_at = utcnow() + backoff(row.attempts)
-            report.failed += 1
-            report.errors.append(f"{row.recipient}: {row.last_error}")
-            current_app.logger.warning("mail %s not delivered: %s", row.id, row.last_error)
+            if permanent_failure(error):
+                row.status = OutboxStatus.FAILED
+                report.undeliverable += 1
+                current_app.logger.error("mail %s failed for good: %s", row.id, row.last_error)
+            else:
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
+                report.failed += 1
+                current_app.logger.warning("mail %s not delivered: %s", row.id, row.last_error)
+            report.errors.append(f"{row.recipient!r}: {row.last_error}")
         else:
             row.attempts += 1
             row.status = OutboxStatus.SENT

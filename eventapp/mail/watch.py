@@ -6,6 +6,7 @@ import math
 import os
 import signal
 import time
+from collections.abc import Callable
 
 import click
 from flask import current_app
@@ -15,6 +16,35 @@ from flask_babel import gettext as _
 
 from eventapp.extensions import db
 from eventapp.mail.outbox import DeliveryReport, deliver_due, not_due_yet
+
+#: How often the watcher runs its chores (see chore).
+CHORE_INTERVAL = 60.0
+_chores: dict[str, Callable[[], None]] = {}
+
+
+def chore(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Registers the decorated function as a chore of the watcher: run when it starts and
+    then every CHORE_INTERVAL seconds, in its own unit of work (e.g. releasing the seats of
+    unconfirmed registrations, eventapp.registration.confirmation). The mail package
+    knows no domain: the domains register their chores here."""
+
+    def register(function: Callable[[], None]) -> Callable[[], None]:
+        _chores[name] = function
+        return function
+
+    return register
+
+
+def run_chores() -> None:
+    """Runs every chore once; one that fails is logged and the others still run."""
+    for name, function in _chores.items():
+        try:
+            function()
+        except Exception:  # a database hiccup must not end the watcher
+            db.session.rollback()
+            current_app.logger.exception("watcher chore %r failed; trying again later", name)
+        finally:
+            db.session.remove()
 
 
 class _Stop:
@@ -52,7 +82,14 @@ def delivered_line(report: DeliveryReport) -> str:
     """How many mails went out and how many stay queued, in the interface's language."""
     sent = ngettext("%(num)d mail envoyé", "%(num)d mails envoyés", report.sent)
     queued = ngettext("%(num)d encore en file", "%(num)d encore en file", report.failed)
-    return f"{sent}, {queued}."
+    if not report.undeliverable:
+        return f"{sent}, {queued}."
+    never = ngettext(
+        "%(num)d impossible à remettre, marqué en échec",
+        "%(num)d impossibles à remettre, marqués en échec",
+        report.undeliverable,
+    )
+    return f"{sent}, {queued}, {never}."
 
 
 def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) -> None:
@@ -67,8 +104,12 @@ def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) ->
             interval=format_decimal(interval),
         )
     )
+    next_chores = 0.0
     with _Stop(parent) as stop:
         while not stop.requested:
+            if time.monotonic() >= next_chores:
+                run_chores()
+                next_chores = time.monotonic() + CHORE_INTERVAL
             try:
                 report = deliver_due(limit=batch)
             except Exception:  # a database restart must not end the watcher
@@ -76,9 +117,10 @@ def watch_outbox(interval: float, parent: int | None = None, batch: int = 20) ->
                 report = DeliveryReport()
             finally:
                 db.session.remove()
-            if report.sent or report.failed:
+            if report.sent or report.failed or report.undeliverable:
                 click.echo(delivered_line(report))
-            if report.sent + report.failed < batch:  # a full batch: more is waiting now
+            handled = report.sent + report.failed + report.undeliverable
+            if handled < batch:  # a full batch: more is waiting now
                 stop.wait(interval)
 
 

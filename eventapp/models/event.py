@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from eventapp.config import LANGUAGES
@@ -85,6 +85,10 @@ class Event(Translated, db.Model):
     proceedings_cover_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
     proceedings_chapter: Mapped[str] = mapped_column(String(200), default="", server_default="")
     registration_open: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Registrants confirm their address by following a mailed link; unconfirmed seats
+    # are released after ``confirm_hours`` (eventapp.registration.confirmation).
+    confirm_address: Mapped[bool] = mapped_column(default=False, server_default=false())
+    confirm_hours: Mapped[int] = mapped_column(default=48, server_default="48")
     language: Mapped[str] = mapped_column(String(8), default="fr")
     # The languages its texts are written in, in order ("fr,nl"); the first is the
     # fallback and the language of the ordinary columns. ``language`` is kept equal to it.

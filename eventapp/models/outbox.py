@@ -16,10 +16,12 @@ from eventapp.models.types import UTCDateTime, utcnow
 class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
+    FAILED = "failed"  # can never be built or sent (last_error says why): not retried
 
 
 class OutboxMessage(db.Model):
-    """A mail waiting for delivery (``queued``) or delivered (``sent``).
+    """A mail waiting for delivery (``queued``), delivered (``sent``), or ``failed`` for
+    good (it cannot be built, or the server refused its recipient for good).
 
     A failed delivery leaves the row queued with ``last_error`` and a later
     ``next_attempt_at`` (back-off); a sender claims a row by moving ``next_attempt_at``

@@ -65,11 +65,22 @@ class Registration(db.Model):
     # The SEQUENCE of each item as last mailed to this person, {"item id": [offset, last
     # sent]} (eventapp.calendar.notify.assign_sequences); NULL before any invitation.
     calendar_sequences: Mapped[dict | None] = mapped_column(JSON)
+    # When the link was last mailed again to an address asking to register a second time
+    # (at most once an hour; eventapp.registration.service.register).
+    link_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while the address awaits confirmation (an event whose registrants confirm their
+    # address): the secret of the link mailed to it. NULL once confirmed, or never asked.
+    confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     event: Mapped[Event] = relationship()
     choices: Mapped[list[RegistrationChoice]] = relationship(
         back_populates="registration", cascade="all, delete-orphan"
     )
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """The address has not been confirmed yet: the seat is held, the page read-only."""
+        return self.confirm_token is not None
 
     @property
     def full_name(self) -> str:

@@ -7,6 +7,10 @@ GET, POST  /r/<token>/change                change workshops
 GET, POST  /r/<token>/cancel                cancel, after a confirmation step
 GET, POST  /r/<token>/erase                 erase my data, after a confirmation step
 GET        /r/<token>/export.json           my data
+GET, POST  /r/<token>/confirm/<key>         confirm my address (an event that asks for it)
+
+While the address awaits confirmation the page is read-only: changing, cancelling,
+reactivating, erasing and the mail language wait for the confirmation link.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from eventapp import mail
 from eventapp.extensions import csrf
@@ -58,9 +62,14 @@ from eventapp.registration import (
     waiting_for,
     waitlist_position,
 )
+from eventapp.registration.confirmation import (
+    confirm_address,
+    confirmation_valid,
+    release_deadline,
+)
 from eventapp.registration.language import change_language, mail_languages
 from eventapp.registration.queries import chosen_items
-from eventapp.registration.rules import NO_MARKUP
+from eventapp.registration.rules import NO_MARKUP, valid_email
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -81,6 +90,12 @@ def _registration_limit() -> str:
 def _plain_text(form: FlaskForm, field) -> None:
     if field.data and NO_MARKUP.search(field.data):
         raise ValidationError(_l("Les caractères < et > et les retours à la ligne sont refusés."))
+
+
+def _valid_email(form: FlaskForm, field) -> None:
+    """The address rule shared with the API and the CSV import."""
+    if field.data and not valid_email(field.data):
+        raise ValidationError(_l("Cette adresse e-mail n'est pas valide."))
 
 
 def _strip(value: str | None) -> str | None:
@@ -110,7 +125,7 @@ class ParticipantForm(FlaskForm):
         validators=[
             InputRequired(_l("Indiquez votre adresse e-mail.")),
             Length(max=254, message=_l("254 caractères au plus.")),
-            Email(_l("Cette adresse e-mail n'est pas valide."), check_deliverability=False),
+            _valid_email,
         ],
     )
     organisation = StringField(
@@ -263,6 +278,20 @@ def _registration_or_404(token: str) -> Registration:
     return registration
 
 
+def _awaiting_confirmation(registration: Registration):
+    """A redirect to the read-only page when the address is not confirmed yet, else None."""
+    if not registration.awaits_confirmation:
+        return None
+    flash(
+        _(
+            "Votre adresse e-mail doit d'abord être confirmée : suivez le lien envoyé à %(email)s.",
+            email=registration.email,
+        ),
+        "error",
+    )
+    return redirect(_participant_url(registration), code=303)
+
+
 @bp.after_request
 def _private_pages(response: Response) -> Response:
     """A participant's pages carry their secret link: not cached (nor sent as Referer:
@@ -276,6 +305,7 @@ def _private_pages(response: Response) -> Response:
 def participant_page(token: str):
     registration = _registration_or_404(token)
     event = registration.event
+    pending = registration.awaits_confirmation
     return render_template(
         "public/participant.html",
         event=event,
@@ -283,10 +313,14 @@ def participant_page(token: str):
         position=waitlist_position(registration),
         waiting=waiting_for(registration),
         items=chosen_items(registration),
-        can_change=registration.status != RegistrationStatus.CANCELLED
+        pending=pending,
+        release_at=release_deadline(registration) if pending else None,
+        can_change=not pending
+        and registration.status != RegistrationStatus.CANCELLED
         and bool(choice_fields(event))
         and registration_window(event) == Window.OPEN,
-        can_reactivate=registration.status == RegistrationStatus.CANCELLED
+        can_reactivate=not pending
+        and registration.status == RegistrationStatus.CANCELLED
         and registration_window(event) == Window.OPEN,
         form=ConfirmForm(),
         language_choice=MailLanguageForm(registration, language=registration.language),
@@ -296,6 +330,8 @@ def participant_page(token: str):
 @bp.post("/r/<token>/language")
 def participant_language(token: str):
     registration = _registration_or_404(token)
+    if (refused := _awaiting_confirmation(registration)) is not None:
+        return refused
     form = MailLanguageForm(registration)
     if form.validate() and change_language(registration, form.language.data):
         flash(
@@ -314,6 +350,8 @@ def participant_language(token: str):
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_change(token: str):
     registration = _registration_or_404(token)
+    if (refused := _awaiting_confirmation(registration)) is not None:
+        return refused
     event = registration.event
     if registration.status == RegistrationStatus.CANCELLED:
         flash(_("Cette inscription est annulée : elle ne peut plus changer."), "error")
@@ -350,6 +388,8 @@ def participant_change(token: str):
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_cancel(token: str):
     registration = _registration_or_404(token)
+    if (refused := _awaiting_confirmation(registration)) is not None:
+        return refused
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         cancel(registration)
@@ -370,6 +410,8 @@ def participant_cancel(token: str):
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_reactivate(token: str):
     registration = _registration_or_404(token)
+    if (refused := _awaiting_confirmation(registration)) is not None:
+        return refused
     form = ConfirmForm()
     if not form.validate():
         flash(_csrf_message(form) or _("Demande invalide."), "error")
@@ -389,6 +431,8 @@ def participant_reactivate(token: str):
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def participant_erase(token: str):
     registration = _registration_or_404(token)
+    if (refused := _awaiting_confirmation(registration)) is not None:
+        return refused
     event = registration.event
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
@@ -411,3 +455,32 @@ def participant_export(token: str):
     response = jsonify(export_data(registration))
     response.headers["Content-Disposition"] = 'attachment; filename="inscription.json"'
     return response
+
+
+@bp.route("/r/<token>/confirm/<key>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, to answer beside the form
+def participant_confirm(token: str, key: str):
+    """The link mailed to an address to confirm it: a button (a mail scanner that opens
+    links confirms nothing), then the page under its new link."""
+    registration = _registration_or_404(token)
+    if not confirmation_valid(registration, key):
+        if not registration.awaits_confirmation:
+            return redirect(_participant_url(registration), code=303)
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        if not confirm_address(registration, key):
+            abort(404)
+        mail.deliver_new()
+        flash(
+            _("Votre adresse est confirmée. Un e-mail vous donne le lien de cette page."),
+            "success",
+        )
+        return redirect(_participant_url(registration), code=303)
+    return render_template(
+        "public/participant_confirm_address.html",
+        event=registration.event,
+        registration=registration,
+        form=form,
+        form_error=_csrf_message(form),
+    ), (400 if request.method == "POST" else 200)

@@ -7,7 +7,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from eventapp import mail
 from eventapp.programme import event_by_slug
+from eventapp.registration.confirmation import release_unconfirmed
 from eventapp.registration.erasure import erase_expired
 from eventapp.registration.service import seats_changed
 
@@ -38,5 +40,20 @@ def promote_command(slug: str) -> None:
             "%(num)d inscription promue depuis la liste d'attente.",
             "%(num)d inscriptions promues depuis la liste d'attente.",
             len(promoted),
+        )
+    )
+
+
+@registrations_cli.command("release-unconfirmed")
+def release_unconfirmed_command() -> None:
+    """Release the seats of registrations whose address was not confirmed in time (their
+    data erased), and promote the waiting list. The mail watcher does it every minute."""
+    count = release_unconfirmed()
+    mail.deliver_new()
+    click.echo(
+        ngettext(
+            "%(num)d inscription non confirmée libérée.",
+            "%(num)d inscriptions non confirmées libérées.",
+            count,
         )
     )

@@ -18,7 +18,9 @@ from eventapp.registration.seating import new_token, promote_waitlist, refresh
 RETENTION = timedelta(days=365)
 
 
-def _anonymise(registration: Registration, now: datetime) -> None:
+def anonymise(registration: Registration, now: datetime) -> None:
+    """Empties the person's data, voids the link, deletes the mails' rows; under the
+    event's lock, committed by the caller (the .eml files removed after it)."""
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = registration.cancelled_at or now
     registration.erased_at = now
@@ -47,7 +49,7 @@ def erase(registration: Registration) -> None:
         lock_event(event.id)
         refresh(registration)
         written = mail.written_mails([registration.id])
-        _anonymise(registration, utcnow())
+        anonymise(registration, utcnow())
         audit.forget_registrations([registration.id])
         audit.record(event, "registration.erased", registration, commit=False)
         db.session.flush()
@@ -80,7 +82,7 @@ def erase_expired(now: datetime | None = None, retention: timedelta = RETENTION)
             ).all()
             written = mail.written_mails(registration.id for registration in rows)
             for registration in rows:
-                _anonymise(registration, now)
+                anonymise(registration, now)
             audit.forget_registrations([registration.id for registration in rows])
             db.session.commit()
         except BaseException:

@@ -11,7 +11,7 @@ one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from typing import Any, Protocol
 
@@ -34,9 +34,17 @@ from eventapp.mail.render import one_line, render_into
 from eventapp.models import Event, OutboxMessage, Registration
 from eventapp.registration.queries import chosen_items, waiting_for, waitlist_position
 
-KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "already_registered")
+KINDS = (
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "changed",
+    "cancelled",
+    "already_registered",
+    "confirm_address",
+)
 #: The kinds queue_many takes: nothing else to queue alongside.
-BULK_KINDS = frozenset(KINDS) - {"changed"}
+BULK_KINDS = frozenset(KINDS) - {"changed", "confirm_address"}
 
 
 class Person(Protocol):
@@ -58,15 +66,24 @@ def participant_url(registration: Registration) -> str:
     return f"{current_app.config['BASE_URL']}/r/{registration.token}/"
 
 
+def confirmation_url(registration: Registration) -> str:
+    """The link that confirms the person's address (eventapp.registration.confirmation)."""
+    base = current_app.config["BASE_URL"]
+    return f"{base}/r/{registration.token}/confirm/{registration.confirm_token}"
+
+
 def event_link(event: Event) -> str:
     return f"{current_app.config['BASE_URL']}/events/{event.slug}/"
 
 
-def enqueue(kind: str, registration: Registration) -> OutboxMessage:
+def enqueue(kind: str, registration: Registration) -> OutboxMessage | None:
     """Adds a registration mail to the session's unit of work, delivered once committed;
-    a change of workshops also queues the CANCEL of the workshops given up."""
+    a change of workshops also queues the CANCEL of the workshops given up. An address
+    that awaits confirmation gets the confirmation link only (None for the others)."""
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
+    if registration.confirm_token is not None and kind != "confirm_address":
+        return None
     message = outbox.queue(kind, **addressed(registration))
     if kind == "changed":
         enqueue_withdrawn(registration)  # METHOD:CANCEL for the workshops given up
@@ -92,8 +109,15 @@ def _subject(kind: str, event_title: str) -> str:
         "changed": _("Inscription modifiée : %(event)s", event=event_title),
         "cancelled": _("Inscription annulée : %(event)s", event=event_title),
         "already_registered": _("Votre lien d'inscription : %(event)s", event=event_title),
+        "confirm_address": _("Confirmez votre adresse : %(event)s", event=event_title),
     }
     return one_line(subjects[kind])
+
+
+def pending_since(registration: Registration) -> datetime:
+    """When the confirmation link now valid was mailed: at registration, or when it was
+    mailed again."""
+    return max(filter(None, [registration.created_at, registration.link_mailed_at]))
 
 
 def day_span(registration: Registration) -> tuple[datetime, datetime]:
@@ -133,6 +157,9 @@ def _write(row: OutboxMessage, registration: Registration) -> None:
         "link": participant_url(registration),
         "event_link": event_link(event),
     }
+    if row.kind == "confirm_address":
+        context["link"] = confirmation_url(registration)
+        context["deadline"] = pending_since(registration) + timedelta(hours=event.confirm_hours)
     title = event.text("title", registration.language or event.language)
     subject = lambda: _subject(row.kind, title)  # noqa: E731
     render_into(row, "mail/registration", context, subject, registration.language)
@@ -146,6 +173,8 @@ def _compose(row: OutboxMessage) -> outbox.Composed:
     if not row.body_text:  # written now (a retry keeps the text of its first attempt)
         if registration is None:
             raise outbox.NothingToSend(row.kind)
+        if (row.kind == "confirm_address") != (registration.confirm_token is not None):
+            raise outbox.NothingToSend(row.kind)  # confirmed since, or released
         _write(row, registration)
     reply_to = reply_address(registration.event) if registration is not None else None
     return outbox.Composed(reply_to=reply_to, invitation=invite)

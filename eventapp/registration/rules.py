@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, null, select, union_all
@@ -30,6 +31,18 @@ class Window(enum.StrEnum):
 #: Refused in people's names wherever they come from (form, API, CSV import): markup and
 #: control characters (line breaks would also break mail headers).
 NO_MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+def valid_email(address: str) -> bool:
+    """Whether a person's address is one the application takes, wherever it comes from
+    (the form, the API, the CSV import): a syntax email_validator accepts, without looking
+    the domain up, which refuses control characters, quoted local parts, IP literals
+    (``ana@[127.0.0.1]``) and dotless domains (``ana@localhost``)."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 @dataclass

@@ -15,6 +15,7 @@ from eventapp.extensions import db
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
 from eventapp.models.types import utcnow
 from eventapp.registration import mails
+from eventapp.registration.confirmation import hold_for_confirmation, mail_link_again
 from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import (
     Applicant,
@@ -56,9 +57,12 @@ def register(
     now: datetime | None = None,
 ) -> RegisterOutcome:
     """Registers a person with one workshop per round: confirmed when the event and every
-    picked workshop have a seat, else waitlisted at the end of the line.
+    picked workshop have a seat, else waitlisted at the end of the line. When the event
+    asks registrants to confirm their address, the seat is held and only the confirmation
+    link is mailed (eventapp.registration.confirmation).
 
-    Same address twice: nothing is created, the existing link is mailed to that address.
+    Same address twice: nothing is created; a fresh link is mailed to that address and the
+    old one voided, at most once an hour (eventapp.registration.confirmation).
     Same form (``submission_key``) sent twice for the same address: the first
     registration is returned, and its page may be shown again.
     """
@@ -78,14 +82,18 @@ def register(
             # button): a new registration, which must not open the first one's page.
             submission_key = None
         if same_address is not None:
-            mails.enqueue("already_registered", same_address)
-            outcome = RegisterOutcome(same_address, created=False, token=same_address.token)
+            # Whoever asks learns nothing more: no link, whether mailed or not.
+            mail_link_again(same_address, now)
+            outcome = RegisterOutcome(same_address, created=False)
             db.session.commit()
             return outcome
         seats = Seats.counted(event, items)
         registration = new_registration(event, applicant, items, seats, now, submission_key)
         db.session.flush()
-        mails.enqueue(registration.status.value, registration)
+        if event.confirm_address:
+            hold_for_confirmation(registration)
+        else:
+            mails.enqueue(registration.status.value, registration)
         outcome = RegisterOutcome(registration, created=True, token=registration.token)
         db.session.commit()
     except IntegrityError:

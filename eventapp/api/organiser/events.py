@@ -38,6 +38,8 @@ def _event_out(event: Event) -> dict[str, Any]:
         "registration_open": event.registration_open,
         "proceedings_published": event.proceedings_published,
         "closing_md": event.closing_md,
+        "confirm_address": event.confirm_address,
+        "confirm_hours": event.confirm_hours,
     }
 
 
@@ -51,8 +53,9 @@ EVENT_TEXT = (
 
 def _event_values(data: dict, event: Event | None) -> dict[str, Any]:
     values: dict[str, Any] = {name: data[name].strip() for name in EVENT_TEXT if name in data}
-    if "capacity" in data:
-        values["capacity"] = data["capacity"]
+    for name in ("capacity", "confirm_address", "confirm_hours"):
+        if name in data:
+            values[name] = data[name]
     timezone = data.get("timezone") or (event.timezone if event else "Europe/Brussels")
     values["timezone"] = timezone
     tz = ZoneInfo(timezone)
