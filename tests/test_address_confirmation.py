@@ -246,11 +246,11 @@ def test_unconfirmed_seats_are_released_after_the_delay_and_the_waitlist_promote
     assert "Sans confirmation, la place est libérée" in page
     # Before the delay: nothing released.
     with time_machine.travel(utcnow() + timedelta(hours=11, minutes=50)):
-        assert "0 unconfirmed registration(s) released." in _release(app)
+        assert "0 inscriptions non confirmées libérées." in _release(app)
     assert 'data-status="waitlisted"' in client.get(carl_page).text
     # After it: the seat is released, the data erased, Carl promoted and told.
     with time_machine.travel(utcnow() + timedelta(hours=12, minutes=1)):
-        assert "1 unconfirmed registration(s) released." in _release(app)
+        assert "1 inscription non confirmée libérée." in _release(app)
     assert client.get(squatted.headers["Location"]).status_code == 404
     with app.app_context():
         gone = db.session.scalars(db.select(Registration).filter_by(erased_at=None)).all()

@@ -97,7 +97,7 @@ def test_a_mail_that_cannot_be_built_is_failed_once_and_never_retried(app, round
         assert row.status == "failed" and row.attempts == 1
         db.session.remove()
     result = app.test_cli_runner().invoke(args=["mail", "send"])
-    assert result.exit_code == 0 and "0 mail(s) delivered, 0 still queued." in result.output
+    assert result.exit_code == 0 and "0 mails envoyés, 0 encore en file." in result.output
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_a_recipient_refused_for_good_is_failed_with_the_reason(
     row_id = _registered(app, rounds, "nobody@example.org")
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0, result.output
-    assert "1 can never be delivered: marked failed." in result.output
+    assert "1 impossible à remettre, marqué en échec." in result.output
     with app.app_context():
         row = db.session.get(OutboxMessage, row_id)
         assert row.status == "failed"
