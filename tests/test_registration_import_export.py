@@ -290,3 +290,29 @@ def test_the_registrations_list_links_to_the_import(app, client) -> None:
     assert f'href="{url}"' in page.text
     assert "Importer (CSV)" in visible_text(page.text)
     assert "Importer des inscriptions" in visible_text(client.get(url).text)
+
+
+def test_a_dutch_export_names_the_workshops_in_dutch_and_reads_back(app, client) -> None:
+    events = _events(app, same_titles=True)
+    with app.app_context():
+        for slug in ("journee-ouverte", "journee-suivante"):
+            event_id, _ = events[slug]
+            for item in db.session.scalars(select(ProgrammeItem).filter_by(event_id=event_id)):
+                item.event.declare_languages(["fr", "nl"])
+                if item.theme is not None:
+                    item.set_translation("title", "nl", f"Workshop „{item.theme.title}”")
+        db.session.commit()
+    _three_people(client, app, events)
+    login(client, "alice@example.org")
+    client.set_cookie("lang", "nl")
+    source, _ = events["journee-ouverte"]
+    target, _ = events["journee-suivante"]
+    answer = client.get(f"/admin/events/{source}/registrations.csv")
+    assert answer.headers["Content-Language"] == "nl"
+    rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig")), delimiter=";"))
+    assert any(cell.startswith("Workshop „") for row in rows[1:] for cell in row)
+    imported = _upload(client, target, answer.data)
+    assert imported.status_code == 200 and imported.text.count('data-outcome="created"') == 2
+    assert _people(app, target) == {
+        email: value for email, value in _people(app, source).items() if "chloe" not in email
+    }

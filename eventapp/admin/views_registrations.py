@@ -19,6 +19,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -270,6 +271,8 @@ def registrations_export(event_id: int):
         headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="inscriptions-{event.slug}.csv"',
+            # The workshops' titles are in the interface's language (its headers too).
+            "Content-Language": str(get_locale()),
         },
     )
 

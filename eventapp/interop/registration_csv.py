@@ -340,7 +340,11 @@ class Workshops:
         for name, block in fields:
             for item in block.workshops:
                 by_id[str(item.id)] = (name, item)
-                by_title.setdefault(norm(item.title), []).append((name, item))
+                # Its title in every language of the event: an export made in any of them
+                # reads back (each title once per item).
+                titles = {norm(item.translation("title", code)) for code in item.language_list}
+                for title in titles - {""}:
+                    by_title.setdefault(title, []).append((name, item))
         return cls(fields, by_id, by_title)
 
     def find(

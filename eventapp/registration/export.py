@@ -12,6 +12,7 @@ import csv
 import io
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import subqueryload
@@ -77,7 +78,8 @@ def registration_rows(event: Event) -> list[dict]:
                 {
                     "round": number,
                     "item_id": item.id if item else None,
-                    "title": item.title if item else None,
+                    # In the interface's language (the export says which), else the first.
+                    "title": item.text("title", str(get_locale())) if item else None,
                 }
             )
         rows.append(
