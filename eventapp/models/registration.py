@@ -19,6 +19,8 @@ class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    # Ranked preferences given, no seat yet: the allocation (eventapp.allocation) decides.
+    PENDING = "pending"
 
 
 class Registration(db.Model):
@@ -65,6 +67,12 @@ class Registration(db.Model):
     # The SEQUENCE of each item as last mailed to this person, {"item id": [offset, last
     # sent]} (eventapp.calendar.notify.assign_sequences); NULL before any invitation.
     calendar_sequences: Mapped[dict | None] = mapped_column(JSON)
+    # In preferences mode: the theme keys ranked, best first (a theme's number as text,
+    # "item-<id>" for a workshop without theme); NULL in first-come mode.
+    preferences: Mapped[list | None] = mapped_column(JSON)
+    # Workshop ids an organiser pinned this person to (speakers, facilitators): the
+    # allocation seats them there; NULL when none.
+    pins: Mapped[list | None] = mapped_column(JSON)
 
     event: Mapped[Event] = relationship()
     choices: Mapped[list[RegistrationChoice]] = relationship(
