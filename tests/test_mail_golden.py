@@ -59,6 +59,7 @@ KIND_NAMES = [
     "10-update_cancel-nl",
     "11-message-nl",
     "12-proceedings-nl",
+    "13-pending-fr",
 ]
 # Ids fixed (far above what other tests reach) so that UIDs agree on every database.
 BASE = 90_000
@@ -223,6 +224,20 @@ def _day_of_mails(mails: Mails) -> None:
         mails.deliver()  # message
         assert publish_proceedings(db.session.get(Event, BASE)) == 1
         mails.deliver()  # proceedings
+
+        event = db.session.get(Event, BASE)
+        event.allocation_mode = "preferences"
+        db.session.commit()
+        dana = register(
+            event,
+            Applicant("Dana", "Peeters", "dana@example.org", language="fr"),
+            [],
+            preferences=["2", "1"],
+        )
+        dana.registration.token = token("dana")
+        dana.registration.token_lookup = dana.registration.token[:TOKEN_LOOKUP_LENGTH]
+        db.session.commit()
+        mails.deliver()  # pending: wishes received
 
 
 def test_every_mail_kind_is_the_same_byte_for_byte(mails: Mails) -> None:

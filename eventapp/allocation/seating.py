@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from eventapp.allocation.preferences import ranks_asked
 from eventapp.allocation.problem import Problem, Registrant, Workshop, effective_capacity
 from eventapp.allocation.result import Allocation
 from eventapp.allocation.solver import allocate, first_come
@@ -29,6 +30,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.types import utcnow
+from eventapp.programme import theme_key
 from eventapp.registration import mails
 from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import choice_fields, seats_taken
@@ -45,32 +47,6 @@ class AllocationRefused(Exception):
     def __init__(self, message: str | LazyString) -> None:
         super().__init__(str(message))
         self.message = message
-
-
-def theme_key(item: ProgrammeItem) -> str:
-    """The key a registrant ranks: the theme's number as text, or ``item-<id>`` for a
-    workshop without theme (a theme of its own)."""
-    if item.theme is not None:
-        return str(item.theme.number)
-    return f"item-{item.id}"
-
-
-def offered_themes(event: Event) -> list[tuple[str, ProgrammeItem]]:
-    """Every theme key offered by the event's rounds, once, with a workshop that carries it
-    (for its title), in programme order."""
-    seen: dict[str, ProgrammeItem] = {}
-    for _name, block in choice_fields(event):
-        for item in block.workshops:
-            seen.setdefault(theme_key(item), item)
-    return list(seen.items())
-
-
-def ranks_asked(event: Event) -> int:
-    """k: the number of ranks the form asks (every theme unless the event asks fewer)."""
-    themes = len(offered_themes(event))
-    if event.ranks_asked is None:
-        return themes
-    return max(0, min(event.ranks_asked, themes))
 
 
 def _registered(event: Event, with_preferences: bool) -> int:

@@ -34,7 +34,15 @@ from eventapp.mail.render import one_line, render_into
 from eventapp.models import Event, OutboxMessage, Registration
 from eventapp.registration.queries import chosen_items, waiting_for, waitlist_position
 
-KINDS = ("confirmed", "waitlisted", "promoted", "changed", "cancelled", "already_registered")
+KINDS = (
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "changed",
+    "cancelled",
+    "already_registered",
+    "pending",
+)
 #: The kinds queue_many takes: nothing else to queue alongside.
 BULK_KINDS = frozenset(KINDS) - {"changed"}
 
@@ -92,6 +100,7 @@ def _subject(kind: str, event_title: str) -> str:
         "changed": _("Inscription modifiée : %(event)s", event=event_title),
         "cancelled": _("Inscription annulée : %(event)s", event=event_title),
         "already_registered": _("Votre lien d'inscription : %(event)s", event=event_title),
+        "pending": _("Vos souhaits d'ateliers sont reçus : %(event)s", event=event_title),
     }
     return one_line(subjects[kind])
 

@@ -145,6 +145,37 @@ def new_row(
     }
 
 
+def new_pending(
+    event: Event,
+    applicant: Applicant,
+    preferences: list[str],
+    now: datetime,
+    submission_key: str | None = None,
+) -> Registration:
+    """A new registration of an event in preferences mode: pending with its ranking, no
+    seat taken (the allocation seats it), added to the session; the caller flushes and
+    mails."""
+    token = new_token()
+    registration = Registration(
+        event=event,
+        token=token,
+        token_lookup=token[:TOKEN_LOOKUP_LENGTH],
+        submission_key=submission_key or None,
+        first_name=applicant.first_name,
+        last_name=applicant.last_name,
+        email=applicant.email,
+        email_key=email_key(applicant.email),
+        organisation=applicant.organisation,
+        job_title=applicant.job_title,
+        language=applicant.language,
+        status=RegistrationStatus.PENDING,
+        preferences=list(preferences),
+        consent_at=now,
+    )
+    db.session.add(registration)
+    return registration
+
+
 def new_registration(
     event: Event,
     applicant: Applicant,

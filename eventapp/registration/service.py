@@ -27,6 +27,7 @@ from eventapp.registration.seating import (
     Seats,
     apply_change,
     email_key,
+    new_pending,
     new_registration,
     next_rank_in,
     promote_waitlist,
@@ -54,9 +55,12 @@ def register(
     items: list[ProgrammeItem],
     submission_key: str | None = None,
     now: datetime | None = None,
+    preferences: list[str] | None = None,
 ) -> RegisterOutcome:
     """Registers a person with one workshop per round: confirmed when the event and every
-    picked workshop have a seat, else waitlisted at the end of the line.
+    picked workshop have a seat, else waitlisted at the end of the line. With
+    ``preferences`` (an event in preferences mode, ``items`` empty): pending with that
+    ranking, no seat counted, a "wishes received" mail.
 
     Same address twice: nothing is created, the existing link is mailed to that address.
     Same form (``submission_key``) sent twice for the same address: the first
@@ -82,8 +86,11 @@ def register(
             outcome = RegisterOutcome(same_address, created=False, token=same_address.token)
             db.session.commit()
             return outcome
-        seats = Seats.counted(event, items)
-        registration = new_registration(event, applicant, items, seats, now, submission_key)
+        if preferences is not None:
+            registration = new_pending(event, applicant, preferences, now, submission_key)
+        else:
+            seats = Seats.counted(event, items)
+            registration = new_registration(event, applicant, items, seats, now, submission_key)
         db.session.flush()
         mails.enqueue(registration.status.value, registration)
         outcome = RegisterOutcome(registration, created=True, token=registration.token)
@@ -205,6 +212,14 @@ def reactivate(registration: Registration) -> Registration:
             db.session.commit()
             return registration
         items = [choice.item for choice in registration.choices]
+        if registration.preferences is not None and not items:
+            # Cancelled before the allocation: waits for it again with the same ranking.
+            registration.cancelled_at = None
+            registration.status = RegistrationStatus.PENDING
+            db.session.flush()
+            mails.enqueue("pending", registration)
+            db.session.commit()
+            return registration
         if any(item.cancelled_at for item in items):
             raise RegistrationRefused(
                 {"form": _l("Un de vos ateliers a été supprimé : choisissez-en un autre.")}
