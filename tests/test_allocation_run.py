@@ -9,7 +9,9 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.models.types import utcnow
-from eventapp.registration.seating import email_key, new_token
+from eventapp.registration.rules import Taken
+from eventapp.registration.seating import best_schedule, email_key, new_token
+from eventapp.registration.service import cancel
 
 SLUG = "journee-ouverte"
 
@@ -183,3 +185,38 @@ def test_only_k_ranks_asked_unranked_themes_count_k_plus_one(app) -> None:
     assert result.exit_code == 0, result.output
     assert "choix n° 1 : 1 atelier(s)" in result.output
     assert "choix n° 2 : 1 atelier(s)" in result.output
+
+
+def test_a_seat_freed_after_the_run_goes_to_the_waitlist_by_their_ranking(app) -> None:
+    rounds = _event(app, workshop_capacity=1)
+    _pending(app, [["1", "2", "3"], ["2", "3", "1"], ["3", "1", "2"], ["3", "2", "1"]])
+    assert app.test_cli_runner().invoke(args=["allocation", "run", SLUG]).exit_code == 0
+    people = _people(app)
+    waiting = next(p for p in people.values() if p.status == RegistrationStatus.WAITLISTED)
+    leaving = next(p for p in people.values() if p.status == RegistrationStatus.CONFIRMED)
+    freed = leaving.choice_ids
+    with app.app_context():
+        cancel(db.session.get(Registration, leaving.id))
+    after = _people(app)[waiting.first_name]
+    assert after.status == RegistrationStatus.CONFIRMED
+    # The only seats free are the two just freed: one a round, two different themes.
+    assert after.choice_ids == sorted(freed)
+    first, second = sorted(after.choice_ids)
+    assert first in rounds[0] and second in rounds[1]
+    assert [m.kind for m in outbox(app) if m.registration_id == waiting.id] == [
+        "waitlisted",
+        "promoted",
+    ]
+
+
+def test_best_schedule_follows_the_ranking_and_the_themes_rule(app) -> None:
+    rounds = _event(app, workshop_capacity=1)
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        a, b = rounds
+        # Theme 1 full in round 1: theme 1 in round 2, theme 2 (second choice) in round 1.
+        found = best_schedule(event, ["1", "2", "3"], Taken(1, {a[0]: 1}))
+        assert [item.id for item in found] == [a[1], b[0]]
+        # Nothing free in round 2 but theme 1: round 1 cannot take theme 1 again.
+        taken = Taken(2, {b[1]: 1, b[2]: 1, a[1]: 1, a[2]: 1})
+        assert best_schedule(event, ["1", "2", "3"], taken) is None
