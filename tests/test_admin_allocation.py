@@ -85,3 +85,22 @@ def test_dry_run_figures_then_the_button_seats_everyone(app, client) -> None:
         statuses = sorted(s.value for s in db.session.scalars(select(Registration.status)))
         assert statuses == ["confirmed"] * 3 + ["waitlisted"]
     assert len(outbox(app)) == 4
+
+
+def test_the_rule_after_an_allocation_is_set_on_the_page(app, client) -> None:
+    event_id = _event(app)
+    with app.app_context():
+        db.session.execute(db.update(Event).values(allocation_mode="preferences"))
+        db.session.commit()
+    login(client, "alice@example.org")
+    page = client.get(f"/admin/events/{event_id}/allocation")
+    url = f"/admin/events/{event_id}/allocation/after"
+    assert client.post(url, data={"value": "pending"}).status_code == 400
+    done = client.post(url, data={"value": "pending", "csrf_token": csrf_token(page.text)})
+    assert done.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Event.after_allocation)) == "pending"
+    bad = client.post(url, data={"value": "never", "csrf_token": csrf_token(page.text)})
+    assert "« never »" in html.unescape(client.get(bad.headers["Location"]).text)
+    with app.app_context():
+        assert db.session.scalar(select(Event.after_allocation)) == "pending"

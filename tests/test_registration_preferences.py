@@ -157,3 +157,39 @@ def test_a_pending_person_who_cancels_and_comes_back_waits_again(app, client, ro
     again = client.get(f"/r/{token}/")
     assert 'data-status="pending"' in again.text
     assert re.findall(r'<li data-theme="(\d+)"', again.text) == ["1", "2", "3"]
+
+
+def _allocate_three(app, client) -> None:
+    for n, ranking in enumerate([("1", "2", "3"), ("2", "3", "1")]):
+        ranks = {f"rank_{r}": key for r, key in enumerate(ranking, 1)}
+        assert _post(client, ranks, person(email=f"p{n}@example.org")).status_code == 303
+    assert app.test_cli_runner().invoke(args=["allocation", "run", SLUG]).exit_code == 0
+
+
+def test_after_an_allocation_a_latecomer_is_seated_at_once_by_their_ranking(
+    app, client, rounds
+) -> None:
+    _allocate_three(app, client)  # two people seated: one seat left a round, one theme
+    answer = _post(client, {"rank_1": "1", "rank_2": "2", "rank_3": "3"})
+    token = token_of(answer.headers["Location"])
+    export = json.loads(client.get(f"/r/{token}/export.json").data)
+    assert export["status"] == "confirmed"
+    assert export["preferences"] == ["1", "2", "3"]
+    themes = [choice["theme"] for choice in export["choices"]]
+    assert len(themes) == 2 and len(set(themes)) == 2
+    # The last one finds no seat: waitlisted, to be promoted by their ranking.
+    late = _post(client, {"rank_1": "3", "rank_2": "2", "rank_3": "1"}, person(email="z@x.org"))
+    export = json.loads(client.get(f"/r/{token_of(late.headers['Location'])}/export.json").data)
+    assert export["status"] == "waitlisted" and export["choices"] == []
+
+
+def test_after_an_allocation_a_latecomer_waits_for_the_next_run_when_the_event_says_so(
+    app, client, rounds
+) -> None:
+    with app.app_context():
+        db.session.execute(db.update(Event).values(after_allocation="pending"))
+        db.session.commit()
+    _allocate_three(app, client)
+    answer = _post(client, {"rank_1": "1", "rank_2": "2", "rank_3": "3"})
+    token = token_of(answer.headers["Location"])
+    assert 'data-status="pending"' in client.get(f"/r/{token}/").text

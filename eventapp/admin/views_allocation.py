@@ -20,6 +20,7 @@ from eventapp.allocation.seating import (
     AllocationRefused,
     pending_registrations,
     run,
+    set_after_allocation,
     set_mode,
 )
 from eventapp.models import Event, ProgrammeItem
@@ -59,6 +60,20 @@ def allocation_mode(event_id: int):
         flash(str(refused.message), "error")
     else:
         flash(_("Mode d'attribution enregistré."), "ok")
+    return redirect(url_for("admin.allocation", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/allocation/after")
+def allocation_after(event_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        set_after_allocation(event, request.form.get("value", ""))
+    except AllocationRefused as refused:
+        flash(str(refused.message), "error")
+    else:
+        flash(_("Règle des inscriptions tardives enregistrée."), "ok")
     return redirect(url_for("admin.allocation", event_id=event.id), code=303)
 
 

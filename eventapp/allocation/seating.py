@@ -94,6 +94,20 @@ def set_mode(event: Event, mode: str) -> bool:
     return True
 
 
+AFTER_ALLOCATION = (FIRST_COME_MODE, "pending")
+
+
+def set_after_allocation(event: Event, rule: str) -> None:
+    """What happens to registrations once an allocation has run: ``first-come`` (seated at
+    once on the seats left, by their ranking) or ``pending`` (until the next run)."""
+    if rule not in AFTER_ALLOCATION:
+        raise AllocationRefused(
+            _l("règle inconnue « %(rule)s » : « first-come » ou « pending »", rule=rule)
+        )
+    event.after_allocation = rule
+    db.session.commit()
+
+
 @dataclass
 class Run:
     """What an allocation computed: the optimal one, first come first served on the same

@@ -19,6 +19,7 @@ from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import (
     Applicant,
     RegistrationRefused,
+    choice_fields,
     fits,
     full_items,
     seats_taken,
@@ -26,6 +27,7 @@ from eventapp.registration.rules import (
 from eventapp.registration.seating import (
     Seats,
     apply_change,
+    best_schedule,
     email_key,
     new_pending,
     new_registration,
@@ -60,7 +62,9 @@ def register(
     """Registers a person with one workshop per round: confirmed when the event and every
     picked workshop have a seat, else waitlisted at the end of the line. With
     ``preferences`` (an event in preferences mode, ``items`` empty): pending with that
-    ranking, no seat counted, a "wishes received" mail.
+    ranking, no seat counted, a "wishes received" mail; or, once an allocation has run and
+    the event seats latecomers first come first served (``after_allocation``), seated at
+    once in the best workshops for that ranking that have room, else waitlisted.
 
     Same address twice: nothing is created, the existing link is mailed to that address.
     Same form (``submission_key``) sent twice for the same address: the first
@@ -86,7 +90,9 @@ def register(
             outcome = RegisterOutcome(same_address, created=False, token=same_address.token)
             db.session.commit()
             return outcome
-        if preferences is not None:
+        if preferences is not None and seats_after_allocation(event):
+            registration = _seat_by_ranking(event, applicant, preferences, now, submission_key)
+        elif preferences is not None:
             registration = new_pending(event, applicant, preferences, now, submission_key)
         else:
             seats = Seats.counted(event, items)
@@ -103,6 +109,50 @@ def register(
         db.session.rollback()
         raise
     return outcome
+
+
+def seats_after_allocation(event: Event) -> bool:
+    """Whether a new ranking is seated at once: an allocation has seated or waitlisted
+    people already and the event's rule after it is first come, first served."""
+    if event.after_allocation != "first-come":
+        return False
+    return (
+        db.session.scalar(
+            select(Registration.id)
+            .where(
+                Registration.event_id == event.id,
+                Registration.preferences.is_not(None),
+                Registration.status.in_(
+                    (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+                ),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _seat_by_ranking(
+    event: Event,
+    applicant: Applicant,
+    preferences: list[str],
+    now: datetime,
+    submission_key: str | None,
+) -> Registration:
+    """After an allocation: the best workshops for the ranking that have room, confirmed
+    (the rule of a new registration); else waitlisted at the end of the line, to be
+    promoted by that ranking when seats free up."""
+    workshops = [item for _name, block in choice_fields(event) for item in block.workshops]
+    seats = Seats.counted(event, workshops)
+    found = best_schedule(event, preferences, seats.taken)
+    if found is not None and fits(event, found, seats.taken):
+        registration = new_registration(event, applicant, found, seats, now, submission_key)
+    else:
+        registration = new_pending(event, applicant, preferences, now, submission_key)
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlist_rank = seats.next_rank()
+    registration.preferences = list(preferences)
+    return registration
 
 
 def _registered_before(
