@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from factories import make_event, workshops
 from regutil import outbox
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
 from eventapp.models.types import utcnow
-from eventapp.registration.rules import Taken
+from eventapp.registration.rules import RegistrationRefused, Taken
 from eventapp.registration.seating import best_schedule, email_key, new_token
-from eventapp.registration.service import cancel
+from eventapp.registration.service import cancel, confirm
 
 SLUG = "journee-ouverte"
 
@@ -220,3 +221,20 @@ def test_best_schedule_follows_the_ranking_and_the_themes_rule(app) -> None:
         # Nothing free in round 2 but theme 1: round 1 cannot take theme 1 again.
         taken = Taken(2, {b[1]: 1, b[2]: 1, a[1]: 1, a[2]: 1})
         assert best_schedule(event, ["1", "2", "3"], taken) is None
+
+
+def test_an_organiser_confirms_someone_waitlisted_by_the_run_into_workshops(app) -> None:
+    _event(app, workshop_capacity=1)
+    _pending(app, [["1", "2", "3"], ["2", "3", "1"], ["3", "1", "2"], ["1", "3", "2"]])
+    assert app.test_cli_runner().invoke(args=["allocation", "run", SLUG]).exit_code == 0
+    waiting = next(p for p in _people(app).values() if p.status == RegistrationStatus.WAITLISTED)
+    with app.app_context():
+        # Every seat is taken: refused, nothing changes.
+        with pytest.raises(RegistrationRefused):
+            confirm(db.session.get(Registration, waiting.id))
+        db.session.execute(db.update(ProgrammeItem).values(capacity=2))
+        db.session.commit()
+        confirm(db.session.get(Registration, waiting.id))
+    after = _people(app)[waiting.first_name]
+    assert after.status == RegistrationStatus.CONFIRMED
+    assert len(after.choice_ids) == 2

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.extensions import db
-from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
+from eventapp.models import (
+    Event,
+    ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
+)
 from eventapp.models.types import utcnow
 from eventapp.registration import mails
 from eventapp.registration.locking import lock_event
@@ -201,6 +207,16 @@ def confirm(registration: Registration, *, force: bool = False) -> Registration:
         items = [choice.item for choice in registration.choices]
         refresh_capacities(event, items)
         taken = seats_taken(event.id)
+        if not items and registration.preferences is not None:
+            # Waitlisted by an allocation: the best workshops for the ranking with room.
+            workshops = [item for _name, block in choice_fields(event) for item in block.workshops]
+            refresh_capacities(event, workshops)
+            items = best_schedule(event, registration.preferences, taken) or []
+            if not items and choice_fields(event):
+                raise RegistrationRefused(
+                    {"form": _l("Aucun atelier n'a de place pour ses choix.")}
+                )
+            registration.choices = [RegistrationChoice(item=item) for item in items]
         if not force and not fits(event, items, taken):
             full = [item.title for item in full_items(event, items, taken)] or [event.title]
             raise RegistrationRefused({"form": _l("Complet : %(names)s.", names=", ".join(full))})
