@@ -238,3 +238,32 @@ def test_an_organiser_confirms_someone_waitlisted_by_the_run_into_workshops(app)
     after = _people(app)[waiting.first_name]
     assert after.status == RegistrationStatus.CONFIRMED
     assert len(after.choice_ids) == 2
+
+
+def test_a_pinned_person_is_seated_where_pinned_whatever_their_ranking(app) -> None:
+    rounds = _event(app, workshop_capacity=1)
+    _pending(app, [["1", "2", "3"], ["1", "2", "3"]])
+    runner = app.test_cli_runner()
+    a, b = rounds
+    # Personne1 (second to register) facilitates workshop 1 of round 1, theme 3 after.
+    done = runner.invoke(
+        args=["allocation", "pin", SLUG, "personne1@example.org", str(a[0]), str(b[2])]
+    )
+    assert done.exit_code == 0, done.output
+    for bad in (
+        ["nobody@example.org", str(a[0])],
+        ["personne0@example.org", str(a[0]), str(a[1])],  # two in one round
+        ["personne0@example.org", str(a[0]), str(b[0])],  # one theme twice
+        ["personne0@example.org", "999999"],
+    ):
+        refused = runner.invoke(args=["allocation", "pin", SLUG, *bad])
+        assert refused.exit_code != 0 and len(refused.output.strip().splitlines()) == 1
+    result = runner.invoke(args=["allocation", "run", SLUG])
+    assert result.exit_code == 0, result.output
+    people = _people(app)
+    assert people["Personne1"].choice_ids == sorted([a[0], b[2]])
+    assert people["Personne0"].status == RegistrationStatus.CONFIRMED
+    assert a[0] not in people["Personne0"].choice_ids
+    assert people["Personne0"].pins is None
+    late = runner.invoke(args=["allocation", "pin", SLUG, "personne0@example.org", str(a[1])])
+    assert late.exit_code != 0  # already seated: pins only matter before the run

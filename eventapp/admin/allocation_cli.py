@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from eventapp.allocation.result import Allocation
-from eventapp.allocation.seating import AllocationRefused, run, set_mode
+from eventapp.allocation.seating import AllocationRefused, pin, run, set_mode
 from eventapp.models import Event
 from eventapp.programme import event_by_slug
 
@@ -38,6 +38,29 @@ def mode_command(slug: str, mode: str) -> None:
         click.echo(_("« %(slug)s » est maintenant en mode %(mode)s.", slug=slug, mode=mode))
     else:
         click.echo(_("« %(slug)s » était déjà en mode %(mode)s.", slug=slug, mode=mode))
+
+
+@allocation_cli.command("pin")
+@click.argument("slug")
+@click.argument("email")
+@click.argument("item_ids", nargs=-1, type=int)
+def pin_command(slug: str, email: str, item_ids: tuple[int, ...]) -> None:
+    """Pin a pending person (a speaker, a facilitator) to workshops; no ids removes the pins."""
+    event = _event(slug)
+    try:
+        pin(event, email, list(item_ids))
+    except AllocationRefused as refused:
+        raise click.ClickException(str(refused.message)) from None
+    if item_ids:
+        click.echo(
+            _(
+                "« %(email)s » sera placé·e dans : %(ids)s.",
+                email=email,
+                ids=", ".join(str(i) for i in item_ids),
+            )
+        )
+    else:
+        click.echo(_("« %(email)s » n'est plus épinglé·e.", email=email))
 
 
 def figures(allocation: Allocation) -> list[str]:

@@ -34,7 +34,7 @@ from eventapp.programme import theme_key
 from eventapp.registration import mails
 from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import choice_fields, seats_taken
-from eventapp.registration.seating import next_rank_in
+from eventapp.registration.seating import email_key, next_rank_in
 
 FIRST_COME_MODE = "first-come"
 PREFERENCES_MODE = "preferences"
@@ -106,6 +106,48 @@ def set_after_allocation(event: Event, rule: str) -> None:
         )
     event.after_allocation = rule
     db.session.commit()
+
+
+def pin(event: Event, email: str, item_ids: list[int]) -> Registration:
+    """Pins the pending registration of this address to these workshops (a speaker, a
+    facilitator): the allocation seats them there whatever their ranking. No ids: the pins
+    are removed. Refused for an unknown address, a person not pending, a workshop not in a
+    round of the event, two workshops of one round or of one theme."""
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.email_key == email_key(email)
+        )
+    )
+    if registration is None:
+        raise AllocationRefused(
+            _l("personne n'est inscrit avec l'adresse « %(email)s »", email=email)
+        )
+    if registration.status != RegistrationStatus.PENDING:
+        raise AllocationRefused(
+            _l(
+                "« %(email)s » n'attend pas d'attribution : son inscription est déjà traitée",
+                email=email,
+            )
+        )
+    round_of = {
+        item.id: (number, theme_key(item))
+        for number, (_name, block) in enumerate(choice_fields(event))
+        for item in block.workshops
+    }
+    rounds, themes = set(), set()
+    for item_id in item_ids:
+        if item_id not in round_of:
+            raise AllocationRefused(_l("%(id)s n'est pas un atelier de cet événement", id=item_id))
+        number, theme = round_of[item_id]
+        if number in rounds or theme in themes:
+            raise AllocationRefused(
+                _l("un atelier par créneau et un thème différent à chaque créneau")
+            )
+        rounds.add(number)
+        themes.add(theme)
+    registration.pins = list(item_ids) or None
+    db.session.commit()
+    return registration
 
 
 @dataclass
