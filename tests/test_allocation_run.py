@@ -267,3 +267,17 @@ def test_a_pinned_person_is_seated_where_pinned_whatever_their_ranking(app) -> N
     assert people["Personne0"].pins is None
     late = runner.invoke(args=["allocation", "pin", SLUG, "personne0@example.org", str(a[1])])
     assert late.exit_code != 0  # already seated: pins only matter before the run
+
+
+def test_pins_beyond_the_seats_left_are_a_one_line_refusal(app) -> None:
+    rounds = _event(app, workshop_capacity=1)
+    _pending(app, [["1", "2", "3"], ["1", "2", "3"]])
+    runner = app.test_cli_runner()
+    for email in ("personne0@example.org", "personne1@example.org"):
+        args = ["allocation", "pin", SLUG, email, str(rounds[0][0])]
+        assert runner.invoke(args=args).exit_code == 0
+    result = runner.invoke(args=["allocation", "run", SLUG])
+    assert result.exit_code != 0
+    assert "impossible" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert {p.status for p in _people(app).values()} == {RegistrationStatus.PENDING}

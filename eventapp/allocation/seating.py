@@ -18,7 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from eventapp.allocation.preferences import ranks_asked
-from eventapp.allocation.problem import Problem, Registrant, Workshop, effective_capacity
+from eventapp.allocation.problem import (
+    AllocationInputError,
+    Problem,
+    Registrant,
+    Workshop,
+    effective_capacity,
+)
 from eventapp.allocation.result import Allocation
 from eventapp.allocation.solver import allocate, first_come
 from eventapp.extensions import db
@@ -231,9 +237,14 @@ def run(event: Event, *, dry_run: bool = False) -> Run:
             .options(selectinload(ProgrammeItem.room), selectinload(ProgrammeItem.theme))
             .execution_options(populate_existing=True)
         ).all()
-        problem = build_problem(event, people)
-        optimal = allocate(problem)
-        compared = first_come(problem)
+        try:
+            problem = build_problem(event, people)
+            optimal = allocate(problem)
+            compared = first_come(problem)
+        except AllocationInputError as error:  # pins beyond the seats left, for one
+            raise AllocationRefused(
+                _l("l'attribution est impossible : %(reason)s", reason=str(error))
+            ) from error
         if dry_run:
             db.session.rollback()
             return Run(problem, optimal, compared, applied=False)
