@@ -14,6 +14,7 @@ from eventapp.i18n import long_date
 
 def register_commands(app: Flask) -> None:
     """Adds the project's commands to the app's CLI, for `eventapp` and `flask --app eventapp`."""
+    from eventapp.admin.allocation_cli import allocation_cli
     from eventapp.admin.cli import organiser_command
     from eventapp.admin.schedule_command import import_command
     from eventapp.backup import backup_command, restore_command
@@ -36,6 +37,7 @@ def register_commands(app: Flask) -> None:
         registrations_cli,
         backup_command,
         restore_command,
+        allocation_cli,
     ):
         app.cli.add_command(command)
 

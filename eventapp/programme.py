@@ -69,6 +69,14 @@ def programme_days(event: Event, items: list[ProgrammeItem] | None = None) -> li
     return [Day(day, blocks) for day, blocks in sorted(days.items())]
 
 
+def theme_key(item: ProgrammeItem) -> str:
+    """The key of a workshop's theme as people rank it (eventapp.allocation): the theme's
+    number as text, or ``item-<id>`` for a workshop without theme (a theme of its own)."""
+    if item.theme is not None:
+        return str(item.theme.number)
+    return f"item-{item.id}"
+
+
 def choice_blocks(event: Event) -> list[Block]:
     """The blocks in which a participant picks one workshop (the rounds)."""
     live = [item for item in event.items if not item.cancelled_at]

@@ -60,6 +60,7 @@ KIND_NAMES = [
     "11-message-nl",
     "12-proceedings-nl",
     "13-confirm_address-fr",
+    "14-pending-fr",
 ]
 # Ids fixed (far above what other tests reach) so that UIDs agree on every database.
 BASE = 90_000
@@ -239,6 +240,19 @@ def _day_of_mails(mails: Mails) -> None:
         dora.confirm_token = "golden-confirm".ljust(43, "0")
         db.session.commit()
         mails.deliver()  # confirm_address
+        event.confirm_address = False  # the next registrant needs no confirmation
+        event.allocation_mode = "preferences"
+        db.session.commit()
+        dana = register(
+            event,
+            Applicant("Dana", "Peeters", "dana@example.org", language="fr"),
+            [],
+            preferences=["2", "1"],
+        )
+        dana.registration.token = token("dana")
+        dana.registration.token_lookup = dana.registration.token[:TOKEN_LOOKUP_LENGTH]
+        db.session.commit()
+        mails.deliver()  # pending: wishes received
 
 
 def test_every_mail_kind_is_the_same_byte_for_byte(mails: Mails) -> None:

@@ -9,6 +9,7 @@ from eventapp.admin import (  # noqa: F401  (each adds its pages to the blueprin
     proceedings,
     tokens,
     views,
+    views_allocation,
     views_programme,
     views_registrations,
 )

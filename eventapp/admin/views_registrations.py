@@ -68,6 +68,7 @@ STATUS_LABELS = {
     RegistrationStatus.CONFIRMED: _l("Confirmée"),
     RegistrationStatus.WAITLISTED: _l("Liste d'attente"),
     RegistrationStatus.CANCELLED: _l("Annulée"),
+    RegistrationStatus.PENDING: _l("En attente de l'attribution"),
 }
 
 

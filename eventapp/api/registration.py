@@ -8,6 +8,8 @@ from flask_babel import get_locale
 from flask_smorest import Blueprint, abort
 
 from eventapp import mail
+from eventapp.allocation.preferences import check_preferences
+from eventapp.allocation.seating import PREFERENCES_MODE
 from eventapp.api.common import PROBLEM_JSON, check_body
 from eventapp.api.schemas import ProblemSchema
 from eventapp.interop.registration_csv import workshop_picks
@@ -71,6 +73,15 @@ class RegistrationInSchema(ma.Schema):
         load_default=list,
         metadata={"description": "One programme item id per round of parallel workshops"},
     )
+    preferences = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=40)),
+        load_default=None,
+        validate=ma.validate.Length(max=100),
+        metadata={
+            "description": "An event in preferences mode: theme keys, best first (rank_1 … "
+            "rank_k of the form); the registration is then pending until the allocation"
+        },
+    )
 
     @ma.pre_load
     def _strip(self, data, **kwargs):
@@ -80,7 +91,7 @@ class RegistrationInSchema(ma.Schema):
 
 
 class RegistrationOutSchema(ma.Schema):
-    status = ma.fields.String(metadata={"enum": ["confirmed", "waitlisted"]})
+    status = ma.fields.String(metadata={"enum": ["confirmed", "waitlisted", "pending"]})
     waitlist_position = ma.fields.Integer(allow_none=True)
     token = ma.fields.String(metadata={"description": "The secret of the participant's link"})
     url = ma.fields.Url(metadata={"description": "The participant's own page"})
@@ -119,10 +130,23 @@ def register_json(data: dict, slug: str):
     if window != Window.OPEN:
         reason = "not open yet" if window == Window.NOT_YET else "closed"
         abort(409, message=f"Registration to this event is {reason}.")
-    picks, problems = workshop_picks(event, data["workshops"])
+    preferences = None
+    if event.allocation_mode == PREFERENCES_MODE:
+        if data["workshops"]:
+            abort(422, message="This event asks for ranked preferences, not workshops.")
+        ranks = {f"rank_{n}": key for n, key in enumerate(data["preferences"] or [], 1)}
+        preferences, errors = check_preferences(event, ranks)
+        if errors:
+            messages = [f"{name}: {message}" for name, message in errors.items()]
+            abort(422, message="The ranking cannot be accepted.", errors={"preferences": messages})
+        picks, problems = {}, []
+    elif data["preferences"] is not None:
+        abort(422, message="This event seats people first come, first served: no preferences.")
+    else:
+        picks, problems = workshop_picks(event, data["workshops"])
     if problems:
         abort(422, message="Some workshops cannot be chosen.", errors={"workshops": problems})
-    items, errors = check_choices(event, picks)
+    items, errors = check_choices(event, picks) if preferences is None else ([], {})
     if errors:
         messages = [f"{name}: {message}" for name, message in errors.items()]
         abort(422, message="Some workshops cannot be chosen.", errors={"workshops": messages})
@@ -137,6 +161,7 @@ def register_json(data: dict, slug: str):
             language=str(get_locale() or "fr"),
         ),
         items,
+        preferences=preferences,
     )
     mail.deliver_new()
     if not outcome.created:

@@ -93,6 +93,18 @@ class Event(Translated, db.Model):
     # The languages its texts are written in, in order ("fr,nl"); the first is the
     # fallback and the language of the ordinary columns. ``language`` is kept equal to it.
     languages: Mapped[str] = mapped_column(String(40), default="fr", server_default="fr")
+    # How people get workshop seats (eventapp.allocation): "first-come" (first come, first
+    # served) or "preferences" (they rank the themes, pending until an allocation runs).
+    allocation_mode: Mapped[str] = mapped_column(
+        String(20), default="first-come", server_default="first-come"
+    )
+    # k: the number of ranks asked in preferences mode; NULL asks every theme.
+    ranks_asked: Mapped[int | None]
+    # Registrations after an allocation ran: "first-come" on the seats left, or "pending"
+    # until the next run.
+    after_allocation: Mapped[str] = mapped_column(
+        String(20), default="first-come", server_default="first-come"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -19,6 +19,8 @@ class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    # Ranked preferences given, no seat yet: the allocation (eventapp.allocation) decides.
+    PENDING = "pending"
 
 
 class Registration(db.Model):
@@ -71,6 +73,12 @@ class Registration(db.Model):
     # Set while the address awaits confirmation (an event whose registrants confirm their
     # address): the secret of the link mailed to it. NULL once confirmed, or never asked.
     confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # In preferences mode: the theme keys ranked, best first (a theme's number as text,
+    # "item-<id>" for a workshop without theme); NULL in first-come mode.
+    preferences: Mapped[list | None] = mapped_column(JSON)
+    # Workshop ids an organiser pinned this person to (speakers, facilitators): the
+    # allocation seats them there; NULL when none.
+    pins: Mapped[list | None] = mapped_column(JSON)
 
     event: Mapped[Event] = relationship()
     choices: Mapped[list[RegistrationChoice]] = relationship(

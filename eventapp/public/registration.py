@@ -39,9 +39,11 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from eventapp import mail
+from eventapp.allocation.preferences import check_preferences, offered_themes, rank_fields
+from eventapp.allocation.seating import PREFERENCES_MODE
 from eventapp.extensions import csrf
 from eventapp.i18n import LANGUAGE_NAMES, language_name
-from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
 from eventapp.programme import published_event
 from eventapp.public.blueprint import bp
 from eventapp.registration import (
@@ -188,6 +190,15 @@ def _picks() -> dict[str, str | None]:
     return {name: request.form.get(name) for name in request.form if name.startswith("workshop")}
 
 
+def _ranks() -> dict[str, str | None]:
+    return {name: request.form.get(name) for name in request.form if name.startswith("rank_")}
+
+
+def _ranked(event: Event) -> bool:
+    """The event asks people to rank themes (preferences mode) instead of picking workshops."""
+    return event.allocation_mode == PREFERENCES_MODE
+
+
 def _form_page(
     event: Event,
     form: FlaskForm,
@@ -206,6 +217,9 @@ def _form_page(
             seats=seats_left(event),
             choice_errors=choice_errors,
             selected=selected,
+            ranked=_ranked(event),
+            rank_fields=rank_fields(event) if _ranked(event) else [],
+            themes=offered_themes(event) if _ranked(event) else [],
             **extra,
         ),
         status,
@@ -232,9 +246,15 @@ def register_page(slug: str):
     if request.method == "GET":
         form.submission.data = secrets.token_urlsafe(16)
         return _form_page(event, form, {}, {})
-    picks = _picks()
     form_ok = form.validate()
-    items, choice_errors = check_choices(event, picks)
+    preferences = None
+    if _ranked(event):
+        picks = _ranks()
+        items = []
+        preferences, choice_errors = check_preferences(event, picks)
+    else:
+        picks = _picks()
+        items, choice_errors = check_choices(event, picks)
     if not form_ok or choice_errors:
         return _form_page(
             event, form, choice_errors, picks, status=400, form_error=_csrf_message(form)
@@ -254,6 +274,7 @@ def register_page(slug: str):
         ),
         items,
         submission_key=submission or None,
+        preferences=preferences,
     )
     mail.deliver_new()
     if outcome.created or outcome.resubmitted:
@@ -315,8 +336,9 @@ def participant_page(token: str):
         items=chosen_items(registration),
         pending=pending,
         release_at=release_deadline(registration) if pending else None,
+        ranking=_ranking(registration),
         can_change=not pending
-        and registration.status != RegistrationStatus.CANCELLED
+        and registration.status not in (RegistrationStatus.CANCELLED, RegistrationStatus.PENDING)
         and bool(choice_fields(event))
         and registration_window(event) == Window.OPEN,
         can_reactivate=not pending
@@ -325,6 +347,14 @@ def participant_page(token: str):
         form=ConfirmForm(),
         language_choice=MailLanguageForm(registration, language=registration.language),
     )
+
+
+def _ranking(registration: Registration) -> list[ProgrammeItem]:
+    """The themes the person ranked, best first, each as a workshop that carries it."""
+    if registration.preferences is None:
+        return []
+    themes = dict(offered_themes(registration.event))
+    return [themes[key] for key in registration.preferences if key in themes]
 
 
 @bp.post("/r/<token>/language")
@@ -355,6 +385,12 @@ def participant_change(token: str):
     event = registration.event
     if registration.status == RegistrationStatus.CANCELLED:
         flash(_("Cette inscription est annulée : elle ne peut plus changer."), "error")
+        return redirect(_participant_url(registration), code=303)
+    if registration.status == RegistrationStatus.PENDING:
+        flash(
+            _("Vos ateliers seront attribués selon vos souhaits : rien à changer d'ici là."),
+            "error",
+        )
         return redirect(_participant_url(registration), code=303)
     if registration_window(event) != Window.OPEN:
         flash(_("Les inscriptions sont closes : les ateliers ne peuvent plus changer."), "error")

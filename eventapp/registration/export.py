@@ -117,6 +117,7 @@ def _status_label(status: str) -> str:
         "confirmed": _("confirmée"),
         "waitlisted": _("liste d'attente"),
         "cancelled": _("annulée"),
+        "pending": _("en attente de l'attribution"),
     }[status]
 
 

@@ -42,6 +42,7 @@ KINDS = (
     "cancelled",
     "already_registered",
     "confirm_address",
+    "pending",
 )
 #: The kinds queue_many takes: nothing else to queue alongside.
 BULK_KINDS = frozenset(KINDS) - {"changed", "confirm_address"}
@@ -110,6 +111,7 @@ def _subject(kind: str, event_title: str) -> str:
         "cancelled": _("Inscription annulée : %(event)s", event=event_title),
         "already_registered": _("Votre lien d'inscription : %(event)s", event=event_title),
         "confirm_address": _("Confirmez votre adresse : %(event)s", event=event_title),
+        "pending": _("Vos souhaits d'ateliers sont reçus : %(event)s", event=event_title),
     }
     return one_line(subjects[kind])
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import ProgrammeItem, Registration, RegistrationStatus
 from eventapp.models.registration import TOKEN_LOOKUP_LENGTH
+from eventapp.programme import theme_key
 from eventapp.registration.rules import event_is_full, full_items, seats_taken
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -78,7 +79,7 @@ def export_data(registration: Registration) -> dict:
     def iso(instant: datetime | None) -> str | None:
         return instant.isoformat() if instant else None
 
-    return {
+    data = {
         "status": registration.status.value,
         "waitlist_position": waitlist_position(registration),
         "event": registration.event.slug,
@@ -104,3 +105,8 @@ def export_data(registration: Registration) -> dict:
             for item in chosen_items(registration)
         ],
     }
+    if registration.preferences is not None:  # an event in preferences mode
+        data["preferences"] = list(registration.preferences)
+        for entry, item in zip(data["choices"], chosen_items(registration), strict=True):
+            entry["theme"] = theme_key(item)
+    return data

@@ -26,6 +26,7 @@ from eventapp.models import (
 )
 from eventapp.models.registration import TOKEN_LOOKUP_LENGTH
 from eventapp.models.types import utcnow
+from eventapp.programme import theme_key
 from eventapp.registration import mails
 from eventapp.registration.rules import (
     Applicant,
@@ -145,6 +146,37 @@ def new_row(
     }
 
 
+def new_pending(
+    event: Event,
+    applicant: Applicant,
+    preferences: list[str],
+    now: datetime,
+    submission_key: str | None = None,
+) -> Registration:
+    """A new registration of an event in preferences mode: pending with its ranking, no
+    seat taken (the allocation seats it), added to the session; the caller flushes and
+    mails."""
+    token = new_token()
+    registration = Registration(
+        event=event,
+        token=token,
+        token_lookup=token[:TOKEN_LOOKUP_LENGTH],
+        submission_key=submission_key or None,
+        first_name=applicant.first_name,
+        last_name=applicant.last_name,
+        email=applicant.email,
+        email_key=email_key(applicant.email),
+        organisation=applicant.organisation,
+        job_title=applicant.job_title,
+        language=applicant.language,
+        status=RegistrationStatus.PENDING,
+        preferences=list(preferences),
+        consent_at=now,
+    )
+    db.session.add(registration)
+    return registration
+
+
 def new_registration(
     event: Event,
     applicant: Applicant,
@@ -161,6 +193,44 @@ def new_registration(
     )
     db.session.add(registration)
     return registration
+
+
+def best_schedule(event: Event, ranking: list[str], taken: Taken) -> list[ProgrammeItem] | None:
+    """For a person who ranked themes (preferences mode) and has no workshop yet: one
+    workshop with a free seat in every round, a different theme in each, that minimises the
+    sum of squared ranks (a theme left unranked counts one more than the ranks given), as
+    the allocation's objective does; on a tie the programme's order. None when no such
+    schedule has room. An exhaustive search, pruned by the best cost found so far."""
+    rank = {key: position for position, key in enumerate(ranking, 1)}
+    unranked = len(ranking) + 1
+    rounds = []
+    for _name, block in choice_fields(event):
+        free = [item for item in block.workshops if not full_items(event, [item], taken)]
+        rounds.append(sorted(free, key=lambda item: rank.get(theme_key(item), unranked)))
+    best: list[ProgrammeItem] | None = None
+    best_cost: int | None = None
+    chosen: list[ProgrammeItem] = []
+    themes: set[str] = set()
+
+    def walk(index: int, cost: int) -> None:
+        nonlocal best, best_cost
+        if best_cost is not None and cost >= best_cost:
+            return
+        if index == len(rounds):
+            best, best_cost = list(chosen), cost
+            return
+        for item in rounds[index]:
+            key = theme_key(item)
+            if key in themes:
+                continue
+            chosen.append(item)
+            themes.add(key)
+            walk(index + 1, cost + rank.get(key, unranked) ** 2)
+            chosen.pop()
+            themes.discard(key)
+
+    walk(0, 0)
+    return best
 
 
 def waiting_line(event_id: int) -> list[Registration]:
@@ -197,6 +267,13 @@ def promote_waitlist(
         if event.capacity is not None and taken.event >= event.capacity:
             break
         items = [choice.item for choice in registration.choices]
+        if not items and registration.preferences is not None:
+            # Waitlisted by an allocation: the best workshops for their ranking that have room.
+            found = best_schedule(event, registration.preferences, taken)
+            if found is None or not fits(event, found, taken):
+                continue
+            items = found
+            registration.choices = [RegistrationChoice(item=item) for item in items]
         if fits(event, items, taken):
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = utcnow()

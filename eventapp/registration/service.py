@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.extensions import db
-from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
+from eventapp.models import (
+    Event,
+    ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
+)
 from eventapp.models.types import utcnow
 from eventapp.registration import mails
 from eventapp.registration.confirmation import hold_for_confirmation, mail_link_again
@@ -20,6 +26,7 @@ from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import (
     Applicant,
     RegistrationRefused,
+    choice_fields,
     fits,
     full_items,
     seats_taken,
@@ -27,7 +34,9 @@ from eventapp.registration.rules import (
 from eventapp.registration.seating import (
     Seats,
     apply_change,
+    best_schedule,
     email_key,
+    new_pending,
     new_registration,
     next_rank_in,
     promote_waitlist,
@@ -55,11 +64,16 @@ def register(
     items: list[ProgrammeItem],
     submission_key: str | None = None,
     now: datetime | None = None,
+    preferences: list[str] | None = None,
 ) -> RegisterOutcome:
     """Registers a person with one workshop per round: confirmed when the event and every
     picked workshop have a seat, else waitlisted at the end of the line. When the event
     asks registrants to confirm their address, the seat is held and only the confirmation
-    link is mailed (eventapp.registration.confirmation).
+    link is mailed (eventapp.registration.confirmation). With ``preferences`` (an event in
+    preferences mode, ``items`` empty): pending with that ranking, no seat counted, a
+    "wishes received" mail; or, once an allocation has run and the event seats latecomers
+    first come first served (``after_allocation``), seated at once in the best workshops
+    for that ranking that have room, else waitlisted.
 
     Same address twice: nothing is created; a fresh link is mailed to that address and the
     old one voided, at most once an hour (eventapp.registration.confirmation).
@@ -87,8 +101,13 @@ def register(
             outcome = RegisterOutcome(same_address, created=False)
             db.session.commit()
             return outcome
-        seats = Seats.counted(event, items)
-        registration = new_registration(event, applicant, items, seats, now, submission_key)
+        if preferences is not None and seats_after_allocation(event):
+            registration = _seat_by_ranking(event, applicant, preferences, now, submission_key)
+        elif preferences is not None:
+            registration = new_pending(event, applicant, preferences, now, submission_key)
+        else:
+            seats = Seats.counted(event, items)
+            registration = new_registration(event, applicant, items, seats, now, submission_key)
         db.session.flush()
         if event.confirm_address:
             hold_for_confirmation(registration)
@@ -104,6 +123,50 @@ def register(
         db.session.rollback()
         raise
     return outcome
+
+
+def seats_after_allocation(event: Event) -> bool:
+    """Whether a new ranking is seated at once: an allocation has seated or waitlisted
+    people already and the event's rule after it is first come, first served."""
+    if event.after_allocation != "first-come":
+        return False
+    return (
+        db.session.scalar(
+            select(Registration.id)
+            .where(
+                Registration.event_id == event.id,
+                Registration.preferences.is_not(None),
+                Registration.status.in_(
+                    (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+                ),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _seat_by_ranking(
+    event: Event,
+    applicant: Applicant,
+    preferences: list[str],
+    now: datetime,
+    submission_key: str | None,
+) -> Registration:
+    """After an allocation: the best workshops for the ranking that have room, confirmed
+    (the rule of a new registration); else waitlisted at the end of the line, to be
+    promoted by that ranking when seats free up."""
+    workshops = [item for _name, block in choice_fields(event) for item in block.workshops]
+    seats = Seats.counted(event, workshops)
+    found = best_schedule(event, preferences, seats.taken)
+    if found is not None and fits(event, found, seats.taken):
+        registration = new_registration(event, applicant, found, seats, now, submission_key)
+    else:
+        registration = new_pending(event, applicant, preferences, now, submission_key)
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlist_rank = seats.next_rank()
+    registration.preferences = list(preferences)
+    return registration
 
 
 def _registered_before(
@@ -152,6 +215,16 @@ def confirm(registration: Registration, *, force: bool = False) -> Registration:
         items = [choice.item for choice in registration.choices]
         refresh_capacities(event, items)
         taken = seats_taken(event.id)
+        if not items and registration.preferences is not None:
+            # Waitlisted by an allocation: the best workshops for the ranking with room.
+            workshops = [item for _name, block in choice_fields(event) for item in block.workshops]
+            refresh_capacities(event, workshops)
+            items = best_schedule(event, registration.preferences, taken) or []
+            if not items and choice_fields(event):
+                raise RegistrationRefused(
+                    {"form": _l("Aucun atelier n'a de place pour ses choix.")}
+                )
+            registration.choices = [RegistrationChoice(item=item) for item in items]
         if not force and not fits(event, items, taken):
             full = [item.title for item in full_items(event, items, taken)] or [event.title]
             raise RegistrationRefused({"form": _l("Complet : %(names)s.", names=", ".join(full))})
@@ -213,6 +286,14 @@ def reactivate(registration: Registration) -> Registration:
             db.session.commit()
             return registration
         items = [choice.item for choice in registration.choices]
+        if registration.preferences is not None and not items:
+            # Cancelled before the allocation: waits for it again with the same ranking.
+            registration.cancelled_at = None
+            registration.status = RegistrationStatus.PENDING
+            db.session.flush()
+            mails.enqueue("pending", registration)
+            db.session.commit()
+            return registration
         if any(item.cancelled_at for item in items):
             raise RegistrationRefused(
                 {"form": _l("Un de vos ateliers a été supprimé : choisissez-en un autre.")}

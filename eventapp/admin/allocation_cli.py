@@ -1,0 +1,116 @@
+"""`eventapp allocation mode SLUG preferences|first-come` and `eventapp allocation run SLUG
+[--dry-run]`: ranked preferences from the command line (eventapp.allocation.seating)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from eventapp.allocation.result import Allocation
+from eventapp.allocation.seating import AllocationRefused, pin, run, set_mode
+from eventapp.models import Event
+from eventapp.programme import event_by_slug
+
+allocation_cli = AppGroup("allocation", help="Ranked preferences and the allocation of seats.")
+
+
+def _event(slug: str) -> Event:
+    event = event_by_slug(slug)
+    if event is None:
+        raise click.ClickException(
+            _("aucun événement n'a l'adresse (slug) « %(slug)s »", slug=slug)
+        )
+    return event
+
+
+@allocation_cli.command("mode")
+@click.argument("slug")
+@click.argument("mode")
+def mode_command(slug: str, mode: str) -> None:
+    """Seat people first come, first served (first-come) or after ranking (preferences)."""
+    event = _event(slug)
+    try:
+        changed = set_mode(event, mode)
+    except AllocationRefused as refused:
+        raise click.ClickException(str(refused.message)) from None
+    if changed:
+        click.echo(_("« %(slug)s » est maintenant en mode %(mode)s.", slug=slug, mode=mode))
+    else:
+        click.echo(_("« %(slug)s » était déjà en mode %(mode)s.", slug=slug, mode=mode))
+
+
+@allocation_cli.command("pin")
+@click.argument("slug")
+@click.argument("email")
+@click.argument("item_ids", nargs=-1, type=int)
+def pin_command(slug: str, email: str, item_ids: tuple[int, ...]) -> None:
+    """Pin a pending person (a speaker, a facilitator) to workshops; no ids removes the pins."""
+    event = _event(slug)
+    try:
+        pin(event, email, list(item_ids))
+    except AllocationRefused as refused:
+        raise click.ClickException(str(refused.message)) from None
+    if item_ids:
+        click.echo(
+            _(
+                "« %(email)s » sera placé·e dans : %(ids)s.",
+                email=email,
+                ids=", ".join(str(i) for i in item_ids),
+            )
+        )
+    else:
+        click.echo(_("« %(email)s » n'est plus épinglé·e.", email=email))
+
+
+def figures(allocation: Allocation) -> list[str]:
+    """The lines that describe an allocation: seated, waitlisted, seats at each rank."""
+    lines = [
+        _(
+            "%(seated)s personne(s) placée(s), %(waiting)s en liste d'attente",
+            seated=allocation.seated,
+            waiting=len(allocation.waitlist),
+        )
+    ]
+    for rank, count in allocation.rank_counts.items():
+        lines.append(_("  choix n° %(rank)s : %(count)s atelier(s)", rank=rank, count=count))
+    if allocation.worst_rank is not None:
+        lines.append(_("  pire choix attribué : n° %(rank)s", rank=allocation.worst_rank))
+    return lines
+
+
+@allocation_cli.command("run")
+@click.argument("slug")
+@click.option("--dry-run", is_flag=True, help="Print the result, change nothing.")
+def run_command(slug: str, dry_run: bool) -> None:
+    """Seat everyone pending at once, optimally for their rankings, and mail them."""
+    event = _event(slug)
+    try:
+        done = run(event, dry_run=dry_run)
+    except AllocationRefused as refused:
+        raise click.ClickException(str(refused.message)) from None
+    optimal = done.optimal
+    if optimal.proven_optimal:
+        click.echo(_("Allocation optimale (prouvée) :"))
+    else:
+        click.echo(
+            _("Allocation (optimum non prouvé, solveur : %(status)s) :", status=optimal.status)
+        )
+    for line in figures(optimal):
+        click.echo(line)
+    if optimal.seated == 0:
+        click.echo(_("Les capacités ne permettent de placer personne : tout le monde attend."))
+    click.echo(_("Premier arrivé, premier servi, dans l'ordre d'inscription :"))
+    for line in figures(done.first_come):
+        click.echo(line)
+    if done.applied:
+        click.echo(
+            _(
+                "%(seated)s personne(s) confirmée(s), %(waiting)s en liste d'attente ; "
+                "un courriel à chacune.",
+                seated=optimal.seated,
+                waiting=len(optimal.waitlist),
+            )
+        )
+    else:
+        click.echo(_("Simulation : rien n'a changé."))

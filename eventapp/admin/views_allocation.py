@@ -1,0 +1,100 @@
+"""Organiser area: ranked preferences and the allocation of workshop seats.
+
+GET   /admin/events/<id>/allocation        the mode, and the dry run's figures (ranks
+                                           received, fill, waitlist, first come first served)
+POST  /admin/events/<id>/allocation/mode   value=preferences|first-come
+POST  /admin/events/<id>/allocation/run    seats everyone pending and mails them
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from eventapp import mail
+from eventapp.admin.blueprint import bp
+from eventapp.admin.forms import ActionForm
+from eventapp.admin.views import get_event
+from eventapp.allocation.seating import (
+    PREFERENCES_MODE,
+    AllocationRefused,
+    pending_registrations,
+    run,
+    set_after_allocation,
+    set_mode,
+)
+from eventapp.models import Event, ProgrammeItem
+
+
+def _page(event: Event):
+    dry = None
+    pending = 0
+    if event.allocation_mode == PREFERENCES_MODE:
+        pending = len(pending_registrations(event))
+        if pending:
+            dry = run(event, dry_run=True)
+    items: dict[int, ProgrammeItem] = {item.id: item for item in event.items}
+    return render_template(
+        "admin/allocation.html",
+        event=event,
+        pending=pending,
+        dry=dry,
+        items=items,
+        form=ActionForm(),
+    )
+
+
+@bp.get("/events/<int:event_id>/allocation")
+def allocation(event_id: int):
+    return _page(get_event(event_id))
+
+
+@bp.post("/events/<int:event_id>/allocation/mode")
+def allocation_mode(event_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        set_mode(event, request.form.get("value", ""))
+    except AllocationRefused as refused:
+        flash(str(refused.message), "error")
+    else:
+        flash(_("Mode d'attribution enregistré."), "ok")
+    return redirect(url_for("admin.allocation", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/allocation/after")
+def allocation_after(event_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        set_after_allocation(event, request.form.get("value", ""))
+    except AllocationRefused as refused:
+        flash(str(refused.message), "error")
+    else:
+        flash(_("Règle des inscriptions tardives enregistrée."), "ok")
+    return redirect(url_for("admin.allocation", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/allocation/run")
+def allocation_run(event_id: int):
+    event = get_event(event_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        done = run(event)
+    except AllocationRefused as refused:
+        flash(str(refused.message), "error")
+        return redirect(url_for("admin.allocation", event_id=event.id), code=303)
+    mail.deliver_new()
+    flash(
+        _(
+            "%(seated)s personne(s) confirmée(s), %(waiting)s en liste d'attente ; "
+            "un courriel à chacune.",
+            seated=done.optimal.seated,
+            waiting=len(done.optimal.waitlist),
+        ),
+        "ok",
+    )
+    return redirect(url_for("admin.allocation", event_id=event.id), code=303)
