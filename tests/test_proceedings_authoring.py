@@ -294,7 +294,7 @@ def test_publishing_mails_each_confirmed_registrant_the_link_once(
     message = by_address["ana@example.org"]
     assert message["Subject"] == "Le compte-rendu est publié : Journée 2030"
     parts = _parts(message)
-    link = "http://127.0.0.1:5000/events/journee-2030/proceedings.pdf"
+    link = "http://127.0.0.1:5000/events/journee-2030/proceedings.pdf?lang=fr"
     assert link in parts["text/plain"] and f'href="{link}"' in parts["text/html"]
     assert "Bonjour Ana," in parts["text/plain"]
     assert "attestation de présence" in parts["text/plain"]  # Ana was there
