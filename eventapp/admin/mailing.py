@@ -78,11 +78,20 @@ def already_sent(key: str) -> bool:
 
 
 def send_message(
-    event: Event, audience: str, subject: str, body_md: str, *, key: str
+    event: Event,
+    audience: str,
+    subject: str,
+    body_md: str,
+    *,
+    key: str,
+    translations: dict[str, tuple[str, str]] | None = None,
 ) -> int | None:
     """Queues the message for everyone in the audience (committed); returns how many, or
     None when a message was already sent with this one-time ``key`` (nothing is queued).
-    The Markdown body becomes the plain-text part as written and, sanitised, the HTML part."""
+    The Markdown body becomes the plain-text part as written and, sanitised, the HTML part.
+    ``subject`` and ``body_md`` are in the event's first language; ``translations`` gives
+    (subject, body) in others: each person gets their language's, else the first."""
+    versions = {code: text for code, text in (translations or {}).items() if all(text)}
     if already_sent(key):
         return None
     people = recipients(event, audience)
@@ -103,7 +112,8 @@ def send_message(
         db.session.rollback()
         return None
     for registration in people:
-        enqueue_message(registration, subject, body_md)
+        own_subject, own_body = versions.get(registration.language, (subject, body_md))
+        enqueue_message(registration, own_subject, own_body)
     detail = {"audience": audience, "subject": subject, "recipients": len(people)}
     audit.record(event, "mailing.sent", event, detail=detail, commit=False)
     try:

@@ -44,6 +44,7 @@ from eventapp.admin.registrations import (
     registration_counts,
     set_checked_in,
 )
+from eventapp.admin.translations import translated_form, translation_fields
 from eventapp.admin.views import _safe_next, get_event
 from eventapp.extensions import db
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
@@ -365,6 +366,7 @@ NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
 class MailingForm(AdminForm):
+    TRANSLATED = ("subject", "body_md")
     audience = SelectField(_l("Destinataires"))
     subject = StringField(
         _l("Objet"),
@@ -384,13 +386,38 @@ class MailingForm(AdminForm):
     submission = HiddenField()  # the preview's one-time key (eventapp.admin.mailing)
 
 
+def _mailing_translations(form: MailingForm) -> dict[str, tuple[str, str]]:
+    """The message in each other language the organiser wrote it in (subject and body)."""
+    subjects = {f.name.rsplit("__", 1)[1]: f.data for f in translation_fields(form, "subject")}
+    bodies = {f.name.rsplit("__", 1)[1]: f.data for f in translation_fields(form, "body_md")}
+    return {
+        code: ((subjects[code] or "").strip(), bodies.get(code) or "")
+        for code in subjects
+        if (subjects[code] or "").strip() and bodies.get(code)
+    }
+
+
+def _half_translated(form: MailingForm) -> bool:
+    """A language given a subject without a body, or a body without a subject: said beside
+    the empty field (a half message is never sent, nor silently dropped)."""
+    found = False
+    for subject, body in zip(
+        translation_fields(form, "subject"), translation_fields(form, "body_md"), strict=True
+    ):
+        if bool((subject.data or "").strip()) != bool(body.data):
+            empty = body if subject.data else subject
+            empty.errors.append(_("Écrivez l'objet et le message dans cette langue, ou aucun."))
+            found = True
+    return found
+
+
 @bp.route("/events/<int:event_id>/mailing", methods=["GET", "POST"])
 def mailing(event_id: int):
     event = get_event(event_id)
-    form = MailingForm()
+    form = translated_form(MailingForm, event.language_list)()
     form.audience.choices = audiences(event)
     count = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _half_translated(form):
         people = recipients(event, form.audience.data)
         count = len(people)
         if not people:
@@ -408,6 +435,7 @@ def mailing(event_id: int):
                 form.subject.data.strip(),
                 form.body_md.data,
                 key=form.submission.data,
+                translations=_mailing_translations(form),
             )
             if sent is None:
                 flash(
