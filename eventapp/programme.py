@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp.extensions import db
-from eventapp.models import Event, EventStatus, ItemKind, ItemSpeaker, ProgrammeItem, Speaker
+from eventapp.models import (
+    Event,
+    EventStatus,
+    EventVersion,
+    ItemKind,
+    ItemSpeaker,
+    ProgrammeItem,
+    Speaker,
+)
 
 
 @dataclass
@@ -126,3 +134,31 @@ def event_speakers(event: Event) -> list[tuple[Speaker, list[ProgrammeItem]]]:
         for speaker in item.speakers:
             by_speaker.setdefault(speaker.id, (speaker, []))[1].append(item)
     return sorted(by_speaker.values(), key=lambda pair: pair[0].name.casefold())
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What a cached page of an event is keyed on: the event's row (its own columns decide
+    the registration window and the page's header) and the token of eventapp.models.version."""
+
+    event: Event
+    programme: int
+
+    @property
+    def key(self) -> tuple:
+        event = self.event
+        return (event.id, event.created_at, event.updated_at, self.programme)
+
+
+def published_versions(slug: str) -> Versions | None:
+    """The published event with this slug (its row only, no programme) and its version: one
+    query on two indexed rows, made by every request of a cached page."""
+    statement = (
+        select(Event, EventVersion.programme)
+        .outerjoin(EventVersion, EventVersion.event_id == Event.id)
+        .where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
+    )
+    row = db.session.execute(statement).first()
+    if row is None:
+        return None
+    return Versions(row[0], row[1] or 0)

@@ -15,10 +15,12 @@ from eventapp.models.mailing import SentMailing
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import Registration, RegistrationChoice, RegistrationStatus
 from eventapp.models.user import User, event_manager
+from eventapp.models.version import EventVersion
 
 __all__ = [
     "ApiToken",
     "Event",
+    "EventVersion",
     "EventStatus",
     "ItemKind",
     "ItemSpeaker",
