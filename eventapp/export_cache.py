@@ -95,3 +95,18 @@ class PageCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+#: Pages kept per application (each gunicorn worker has its own; so has each test app).
+EXTENSION = "eventapp.pages"
+
+
+def page_cache() -> PageCache:
+    """This application's PageCache (``PUBLIC_PAGE_CACHE_SIZE`` entries, 512 by default)."""
+    from flask import current_app
+
+    cache = current_app.extensions.get(EXTENSION)
+    if cache is None:
+        size = current_app.config.get("PUBLIC_PAGE_CACHE_SIZE", 512)
+        cache = current_app.extensions.setdefault(EXTENSION, PageCache(size=size))
+    return cache

@@ -26,8 +26,9 @@ from eventapp.calendar.ics import (
     programme_calendar,
 )
 from eventapp.calendar.notify import feed_sequences
+from eventapp.export_cache import page_cache
 from eventapp.models import Event, RegistrationStatus
-from eventapp.programme import load_speakers, published_event
+from eventapp.programme import load_speakers, published_event, published_versions
 from eventapp.registration import find_by_token
 
 bp = Blueprint("calendar", __name__)
@@ -54,10 +55,31 @@ def _event_or_404(slug: str) -> Event:
 
 @bp.get("/events/<slug>/calendar.ics")
 def programme(slug: str) -> Response:
-    event = _event_or_404(slug)
+    """The feed of the programme's version (read from its file under EXPORTS_DIR); the
+    programme itself is loaded only when the feed of this version is built, or when this
+    worker first needs its Last-Modified."""
+    versions = published_versions(slug)
+    if versions is None:
+        abort(404)
     base_url = current_app.config["BASE_URL"]
-    body = cached_programme(event, base_url, lambda: programme_calendar(event, base_url))
-    return ics_response(body, f"{event.slug}.ics", calendar_last_modified(event, event.items))
+    loaded: list[Event] = []
+
+    def event() -> Event:
+        if not loaded:
+            loaded.append(_event_or_404(slug))
+        return loaded[0]
+
+    body = cached_programme(
+        versions.event,
+        base_url,
+        lambda: programme_calendar(event(), base_url),
+        programme=versions.programme,
+    )
+    last_modified = page_cache().get(
+        ("calendar.ics last modified", versions.key),
+        lambda: calendar_last_modified(event(), event().items),
+    )
+    return ics_response(body, f"{slug}.ics", last_modified)
 
 
 @bp.get("/events/<slug>/items/<int:item_id>.ics")

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from flask import Response, current_app, g, request, session
 from flask_babel import get_locale
 
-from eventapp.export_cache import PageCache
+from eventapp.export_cache import page_cache
 
 #: Seconds a browser or proxy may reuse a public page without asking again.
 PUBLIC_MAX_AGE = 10
 
-pages = PageCache(size=512)
 
 #: Set in ``flask.g`` while a shared page is built: what it draws must be the same for all.
 SHARED_PAGE = "eventapp_shared_page"
@@ -80,7 +79,7 @@ def cached_response(
         response.cache_control.private = True
         response.cache_control.no_cache = True
         return response
-    kept = pages.get(key, lambda: _kept(build, mimetype))
+    kept = page_cache().get(key, lambda: _kept(build, mimetype))
     response = Response(kept.body, mimetype=kept.mimetype)
     response.set_etag(kept.etag)
     response.cache_control.public = True
