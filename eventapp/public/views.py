@@ -90,6 +90,7 @@ def index():
     events = published_events()
     upcoming = [event for event in events if event.ends_at >= now]
     past = sorted((event for event in events if event.ends_at < now), key=lambda e: e.starts_at)
+    setattr(g, SHARED_PAGE, True)  # the same page for every visitor: no session for it
     return render_template("public/index.html", upcoming=upcoming, past=past[::-1])
 
 
