@@ -31,14 +31,16 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from eventapp import mail
+from eventapp.export_cache import page_cache
 from eventapp.extensions import csrf
 from eventapp.i18n import LANGUAGE_NAMES, language_name
 from eventapp.models import Event, Registration, RegistrationStatus
-from eventapp.programme import published_event
+from eventapp.programme import Versions, load_items, published_event, published_versions
 from eventapp.public.blueprint import bp
 from eventapp.registration import (
     Applicant,
@@ -60,7 +62,7 @@ from eventapp.registration import (
 )
 from eventapp.registration.language import change_language, mail_languages
 from eventapp.registration.queries import chosen_items
-from eventapp.registration.rules import NO_MARKUP
+from eventapp.registration.rules import NO_MARKUP, capacities
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -197,6 +199,51 @@ def _form_page(
     )
 
 
+def _fresh_form(versions: Versions):
+    """The empty form, its programme part built once per version of the programme, language
+    and seats left, and kept (eventapp.export_cache.page_cache): a request reads the event's
+    row with its version and the seats taken (two queries), the programme only when the
+    programme changed. Seats left are counted on every request, so they are always fresh."""
+    event = versions.event
+    cache = page_cache()
+    loaded: list[Event] = []
+
+    def programme() -> Event:
+        if not loaded:
+            loaded.append(load_items(event))
+        return loaded[0]
+
+    known = cache.get(("register capacities", versions.key), lambda: capacities(programme()))
+    seats = seats_left(event, known)
+    language = str(get_locale())
+    key = ("register rounds", versions.key, language, tuple(seats.items.items()))
+
+    def rounds_html() -> Markup:
+        html = render_template(
+            "public/register_rounds.html",
+            event=event,
+            rounds=choice_fields(programme()),
+            seats=seats,
+            choice_errors={},
+            selected={},
+        )
+        return Markup(html)  # noqa: S704  (rendered by Jinja with autoescape)
+
+    form = ParticipantForm()
+    form.submission.data = secrets.token_urlsafe(16)
+    rounds = cache.get(key, rounds_html)
+    return render_template(
+        "public/register.html",
+        event=event,
+        form=form,
+        rounds=bool(known[1]),
+        rounds_html=rounds,
+        seats=seats,
+        choice_errors={},
+        selected={},
+    )
+
+
 def _csrf_message(form: FlaskForm) -> str | None:
     if form.errors.get("csrf_token"):
         return _("Le formulaire a expiré ou n'est pas valide. Vérifiez et envoyez-le à nouveau.")
@@ -207,6 +254,10 @@ def _csrf_message(form: FlaskForm) -> str | None:
 @limiter.limit(_registration_limit, methods=["POST"])
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
+    if request.method == "GET":
+        versions = published_versions(slug)
+        if versions is not None and registration_window(versions.event) == Window.OPEN:
+            return _fresh_form(versions)
     event = _open_event_or_404(slug)
     window = registration_window(event)
     if window != Window.OPEN:
