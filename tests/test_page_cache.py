@@ -168,3 +168,42 @@ def test_an_unpublished_event_is_no_longer_served(app, other, demo) -> None:
     _edit(app, unpublish)
     assert second.get(EVENT_URL).status_code == 404
     assert second.get(f"/events/{SLUG}/calendar.ics").status_code == 404
+
+
+def _seats(html: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'value="(\d+)"\s+data-seats-left="([^"]+)"', html))
+
+
+def test_the_form_shows_seats_taken_through_another_worker_at_once(app, other) -> None:
+    from factories import make_event, workshops
+    from regutil import post_registration, reset_rate_limits
+
+    with app.app_context():
+        event = make_event("ouverte", workshop_capacity=2)
+        picks = [ids[n % len(ids)] for n, ids in enumerate(workshops(event))]
+        db.session.remove()
+    second = other.test_client()
+    url = "/events/ouverte/register"
+    before = _seats(second.get(url).text)
+    assert before[str(picks[0])] == "2"
+    reset_rate_limits()
+    answer = post_registration(app.test_client(), "ouverte", picks)  # through the first
+    assert answer.status_code == 303
+    after = _seats(second.get(url).text)
+    assert after[str(picks[0])] == "1" and after[str(picks[1])] == "1"
+    assert {k: v for k, v in after.items() if int(k) not in picks} == {
+        k: v for k, v in before.items() if int(k) not in picks
+    }
+
+    def rename() -> None:
+        item = db.session.get(ProgrammeItem, picks[0])
+        item.title = "Atelier au titre neuf"
+
+    _edit(app, rename)
+    assert "Atelier au titre neuf" in second.get(url).text
+    # Warm, the form reads the event with its version and the seats taken: no programme.
+    with count_queries(other) as statements:
+        assert second.get(url).status_code == 200
+    assert len(statements) == 2, statements
