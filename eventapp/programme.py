@@ -140,7 +140,9 @@ def event_speakers(event: Event) -> list[tuple[Speaker, list[ProgrammeItem]]]:
 @dataclass(frozen=True)
 class Versions:
     """What a cached page of an event is keyed on: the event's row (its own columns decide
-    the registration window and the page's header) and the token of eventapp.models.version."""
+    the registration window and the page's header) and the token of eventapp.models.version.
+    ``event`` is the Event itself, or, for the pages that need no more, its few columns that
+    the key and the registration window read (a row, cheaper to read than the Event)."""
 
     event: Event
     programme: int
@@ -151,18 +153,32 @@ class Versions:
         return (event.id, event.created_at, event.updated_at, self.programme)
 
 
-def published_versions(slug: str) -> Versions | None:
-    """The published event with this slug (its row only, no programme) and its version: one
-    query on two indexed rows, made by every request of a cached page."""
+_LIGHT_COLUMNS = (
+    Event.id,
+    Event.slug,
+    Event.created_at,
+    Event.updated_at,
+    Event.starts_at,
+    Event.registration_open,
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+)
+
+
+def published_versions(slug: str, whole: bool = False) -> Versions | None:
+    """The published event with this slug and its version: one query on two indexed rows,
+    made by every request of a cached page. ``whole``: the Event itself (its row only, no
+    programme), else only the columns of the key and of the registration window."""
+    columns = (Event,) if whole else _LIGHT_COLUMNS
     statement = (
-        select(Event, EventVersion.programme)
+        select(*columns, EventVersion.programme)
         .outerjoin(EventVersion, EventVersion.event_id == Event.id)
         .where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
     )
     row = db.session.execute(statement).first()
     if row is None:
         return None
-    return Versions(row[0], row[1] or 0)
+    return Versions(row[0] if whole else row, row[-1] or 0)
 
 
 def load_items(event: Event) -> Event:

@@ -255,7 +255,7 @@ def _csrf_message(form: FlaskForm) -> str | None:
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
     if request.method == "GET":
-        versions = published_versions(slug)
+        versions = published_versions(slug, whole=True)
         if versions is not None and registration_window(versions.event) == Window.OPEN:
             return _fresh_form(versions)
     event = _open_event_or_404(slug)
