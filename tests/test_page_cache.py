@@ -207,3 +207,27 @@ def test_the_form_shows_seats_taken_through_another_worker_at_once(app, other) -
     with count_queries(other) as statements:
         assert second.get(url).status_code == 200
     assert len(statements) == 2, statements
+
+
+def test_a_kept_form_still_gives_each_visitor_their_own_token(app) -> None:
+    from factories import make_event, workshops
+    from regutil import form_fields, person, reset_rate_limits
+
+    with app.app_context():
+        event = make_event("ouverte", workshop_capacity=5)
+        picks = [ids[n % len(ids)] for n, ids in enumerate(workshops(event))]
+        db.session.remove()
+    ana, bob = app.test_client(), app.test_client()
+    pages = [client.get("/events/ouverte/register") for client in (ana, bob)]
+    fields = [form_fields(page.text) for page in pages]
+    assert fields[0]["csrf_token"] != fields[1]["csrf_token"]
+    assert fields[0]["submission"] != fields[1]["submission"]
+    assert all("visitor" not in page.text for page in pages)  # no stand-in left
+    reset_rate_limits()
+    choices = {f"workshop_{n}": str(item) for n, item in enumerate(picks, 1)}
+    stolen = fields[0] | person("bob@example.org") | choices
+    assert bob.post("/events/ouverte/register", data=stolen).status_code == 400
+    for client, own, email in ((ana, fields[0], "ana@example.org"), (bob, fields[1], "b@x.org")):
+        answer = client.post("/events/ouverte/register", data=own | person(email) | choices)
+        assert answer.status_code == 303
+    assert _seats(ana.get("/events/ouverte/register").text)[str(picks[0])] == "3"

@@ -41,6 +41,8 @@ def _cached(slug: str, kind: str, write: Callable[[object], bytes], mimetype: st
     body, etag = page_cache().get(key, build)
     response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = 10  # a proxy's micro-cache may keep it (README)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response.make_conditional(request)
 

@@ -52,7 +52,7 @@ def page_key(kind: str, version: Hashable, *extra: Hashable) -> tuple:
     )
 
 
-def _has_flashes() -> bool:
+def has_flashes() -> bool:
     return bool(request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])) and bool(
         session.get("_flashes")
     )
@@ -74,7 +74,7 @@ def cached_response(
 ) -> Response:
     """The page of this key, built with ``build()`` once per process, answered with
     ``Cache-Control: public, max-age``, an ETag, and 304 to a conditional GET that has it."""
-    if _has_flashes():  # a message for this visitor only: neither kept nor shared
+    if has_flashes():  # a message for this visitor only: neither kept nor shared
         response = Response(build(), mimetype=mimetype)
         response.cache_control.private = True
         response.cache_control.no_cache = True

@@ -19,6 +19,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -31,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
@@ -42,6 +43,7 @@ from eventapp.i18n import LANGUAGE_NAMES, language_name
 from eventapp.models import Event, Registration, RegistrationStatus
 from eventapp.programme import Versions, load_items, published_event, published_versions
 from eventapp.public.blueprint import bp
+from eventapp.public.page_cache import has_flashes, page_key
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
@@ -199,48 +201,49 @@ def _form_page(
     )
 
 
+# Stand-ins for the two values of the form that are each visitor's own (the CSRF token, which
+# the language switch shares, and the submission key), replaced in the kept page.
+_TOKEN_MARK = "csrf-token-of-this-visitor-0e5b1f"  # noqa: S105  (not a secret)
+_SUBMISSION_MARK = "submission-key-of-this-visitor-7c2d9a"
+
+
 def _fresh_form(versions: Versions):
-    """The empty form, its programme part built once per version of the programme, language
-    and seats left, and kept (eventapp.export_cache.page_cache): a request reads the event's
-    row with its version and the seats taken (two queries), the programme only when the
-    programme changed. Seats left are counted on every request, so they are always fresh."""
+    """The empty form, built once per version of the programme, language, address and seats
+    left, and kept (eventapp.export_cache.page_cache) with stand-ins for the visitor's CSRF
+    token and submission key, put in on every request: a request reads the event's row with
+    its version and the seats taken (two queries), the programme only when the programme
+    changed. Seats left are counted on every request, so they are always fresh."""
     event = versions.event
     cache = page_cache()
-    loaded: list[Event] = []
-
-    def programme() -> Event:
-        if not loaded:
-            loaded.append(load_items(event))
-        return loaded[0]
-
-    known = cache.get(("register capacities", versions.key), lambda: capacities(programme()))
+    known = cache.get(("register capacities", versions.key), lambda: capacities(load_items(event)))
     seats = seats_left(event, known)
-    language = str(get_locale())
-    key = ("register rounds", versions.key, language, tuple(seats.items.items()))
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
-    def rounds_html() -> Markup:
-        html = render_template(
-            "public/register_rounds.html",
-            event=event,
-            rounds=choice_fields(programme()),
-            seats=seats,
-            choice_errors={},
-            selected={},
-        )
-        return Markup(html)  # noqa: S704  (rendered by Jinja with autoescape)
+    def page() -> str:
+        if "items" not in event.__dict__:
+            load_items(event)
+        form = ParticipantForm()
+        form.submission.data = _SUBMISSION_MARK
+        setattr(g, field, _TOKEN_MARK)  # what generate_csrf() answers in this request
+        try:
+            return render_template(
+                "public/register.html",
+                event=event,
+                form=form,
+                rounds=choice_fields(event),
+                seats=seats,
+                choice_errors={},
+                selected={},
+            )
+        finally:
+            g.pop(field, None)
 
-    form = ParticipantForm()
-    form.submission.data = secrets.token_urlsafe(16)
-    rounds = cache.get(key, rounds_html)
-    return render_template(
-        "public/register.html",
-        event=event,
-        form=form,
-        rounds=bool(known[1]),
-        rounds_html=rounds,
-        seats=seats,
-        choice_errors={},
-        selected={},
+    if has_flashes():  # a message for this visitor only
+        html = page()
+    else:
+        html = cache.get(page_key("register", versions.key, tuple(seats.items.items())), page)
+    return html.replace(_TOKEN_MARK, generate_csrf()).replace(
+        _SUBMISSION_MARK, secrets.token_urlsafe(16)
     )
 
 
