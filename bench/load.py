@@ -71,25 +71,34 @@ def _serve(app_spec: str, workers: int, env: dict[str, str]) -> tuple[subprocess
     raise RuntimeError(f"gunicorn did not start for {app_spec}")
 
 
-def _locust(port: int, mode: str, folder: Path) -> dict[str, float]:
+def _locust_stats(
+    port: int, mode: str, folder: Path, extra: dict[str, str] | None = None
+) -> dict[str, float]:
+    """One locust run against the server on this port; the figures of its main request."""
     prefix = folder / f"locust-{mode}-{port}"
     subprocess.run(
         [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
          "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s", "--host",
          f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--loglevel",
          "ERROR"],
-        env=os.environ | {"BENCH_MODE": mode, "BENCH_SLUG": SLUG}, cwd=ROOT, check=False,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=SECONDS + 60,
+        env=os.environ | {"BENCH_MODE": mode, "BENCH_SLUG": SLUG} | (extra or {}), cwd=ROOT,
+        check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        timeout=SECONDS + 60,
     )  # fmt: skip
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    row = rows["hello" if mode == "hello" else "POST registration"]
+    name = {"hello": "hello", "get": "GET page"}.get(mode, "POST registration")
+    row = rows[name]
     return {
         "rps": float(row["Requests/s"]),
         "p50": float(row["50%"]),
         "p99": float(row["99%"]),
         "failures": float(row["Failure Count"]),
     }
+
+
+def _locust(port: int, mode: str, folder: Path) -> dict[str, float]:
+    return _locust_stats(port, mode, folder)
 
 
 def _mail_backlog(app: Flask) -> int:

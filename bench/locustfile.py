@@ -1,5 +1,6 @@
 """Load for `make bench`: people registering through the whole CSRF flow (GET the form,
-POST it with the token and one workshop per round), or GET / for the hello ceiling.
+POST it with the token and one workshop per round), GET / for the hello ceiling, or GET
+BENCH_PATH again and again (the public pages' throughput, bench/throughput.py).
 
 FastHttpUser (geventhttpclient): the load generator shares the two cores with the server,
 and the lighter client leaves more of them to what is measured, for both alike."""
@@ -14,6 +15,7 @@ from locust import FastHttpUser, constant, task
 
 SLUG = os.environ.get("BENCH_SLUG", "bench-day")
 MODE = os.environ.get("BENCH_MODE", "register")
+PATH = os.environ.get("BENCH_PATH", "/")
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RADIO = re.compile(r'<input[^>]*type="radio"[^>]*name="(workshop[^"]*)"[^>]*value="(\d+)"')
 
@@ -25,6 +27,10 @@ class Participant(FastHttpUser):
     def act(self) -> None:
         if MODE == "hello":
             self.client.get("/", name="hello")
+            return
+        if MODE == "get":  # one page, again and again, as a first visit (no cookie)
+            self.client.cookiejar.clear()
+            self.client.get(PATH, name="GET page")
             return
         self.client.cookiejar.clear()
         form = self.client.get(f"/events/{SLUG}/register", name="GET form")

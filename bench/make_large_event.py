@@ -30,6 +30,7 @@ from eventapp.models import (
     Theme,
 )
 from eventapp.models.types import utcnow
+from eventapp.models.version import touch
 
 SLOT_MINUTES = 45
 
@@ -110,6 +111,8 @@ def make_large_event(
         ):
             links.append({"item_id": item_id, "speaker_id": speaker_id, "position": order})
     db.session.execute(insert(ItemSpeaker), links)
+    # Bulk inserts pass no flush hook: the programme's version is given by hand.
+    touch(db.session.connection(), [event.id])
     _registrations(event.id, item_ids[:rooms], registrations, now)
     db.session.commit()
     return db.session.scalars(select(Event).where(Event.slug == slug)).one()

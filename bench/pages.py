@@ -65,6 +65,31 @@ def _cold_calendar(app: Flask, client, url: str, runs: int, baseline: float) -> 
     )
 
 
+def _cold_page(app: Flask, client, name: str, url: str, runs: int, baseline: float) -> Figure:
+    """A page as the first request after a programme change: the pages each worker keeps
+    (eventapp.export_cache.page_cache) are dropped before each request, so it is built anew."""
+
+    def cold():
+        with app.app_context():
+            try:
+                from eventapp.export_cache import page_cache
+            except ImportError:  # before pages were kept: every request is a first one
+                pass
+            else:
+                page_cache().clear()
+        return client.get(url)
+
+    median, spread = summarise(repeat(cold, runs=runs))
+    return Figure(
+        f"{name}, first after a change (500 items, 5,000 people)",
+        median,
+        spread,
+        "ms",
+        baseline,
+        "built anew",
+    )
+
+
 def run(app: Flask, runs: int) -> list[Figure]:
     from eventapp.models import Registration
 
@@ -103,4 +128,6 @@ def run(app: Flask, runs: int) -> list[Figure]:
         )
         if name == "calendar.ics":
             figures.append(_cold_calendar(app, client, url, runs, baseline))
+        elif name in ("event page", "registration form"):
+            figures.append(_cold_page(app, client, name, url, runs, baseline))
     return figures

@@ -14,12 +14,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import allocation, csv_io, load, pages, proceedings
+from bench import allocation, csv_io, load, pages, proceedings, throughput
 from bench.timing import Figure, table
 from eventapp import create_app
 from eventapp.extensions import db
 
 SECTIONS = {
+    "throughput": throughput.run,
     "pages": pages.run,
     "proceedings": proceedings.run,
     "csv": csv_io.run,

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any
 
 #: Superseded files are removed once this old, so a worker still sending one finishes.
 STALE_AFTER_SECONDS = 300
@@ -57,3 +60,53 @@ def _remove_superseded(directory: Path, stem: str, suffix: str, keep: Path) -> N
                 candidate.unlink()
         except FileNotFoundError:
             pass  # another worker removed it first
+
+
+class PageCache:
+    """Rendered pages kept in this process, the least recently used dropped first.
+
+    A key must hold every input of what is kept, among them a version read from the
+    database on the request that asks (eventapp.models.version): a change committed by
+    another worker or host gives a new key, so an entry is never invalidated, only left to
+    age out. What is kept here is a copy of what the database says, never a state of its own.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = build()
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+#: Pages kept per application (each gunicorn worker has its own; so has each test app).
+EXTENSION = "eventapp.pages"
+
+
+def page_cache() -> PageCache:
+    """This application's PageCache (``PUBLIC_PAGE_CACHE_SIZE`` entries, 512 by default)."""
+    from flask import current_app
+
+    cache = current_app.extensions.get(EXTENSION)
+    if cache is None:
+        size = current_app.config.get("PUBLIC_PAGE_CACHE_SIZE", 512)
+        cache = current_app.extensions.setdefault(EXTENSION, PageCache(size=size))
+    return cache

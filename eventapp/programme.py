@@ -6,10 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp.extensions import db
-from eventapp.models import Event, EventStatus, ItemKind, ItemSpeaker, ProgrammeItem, Speaker
+from eventapp.models import (
+    Event,
+    EventStatus,
+    EventVersion,
+    ItemKind,
+    ItemSpeaker,
+    ProgrammeItem,
+    Speaker,
+)
 
 
 @dataclass
@@ -134,3 +143,60 @@ def event_speakers(event: Event) -> list[tuple[Speaker, list[ProgrammeItem]]]:
         for speaker in item.speakers:
             by_speaker.setdefault(speaker.id, (speaker, []))[1].append(item)
     return sorted(by_speaker.values(), key=lambda pair: pair[0].name.casefold())
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What a cached page of an event is keyed on: the event's row (its own columns decide
+    the registration window and the page's header) and the token of eventapp.models.version.
+    ``event`` is the Event itself, or, for the pages that need no more, its few columns that
+    the key and the registration window read (a row, cheaper to read than the Event)."""
+
+    event: Event
+    programme: int
+
+    @property
+    def key(self) -> tuple:
+        event = self.event
+        return (event.id, event.created_at, event.updated_at, self.programme)
+
+
+_LIGHT_COLUMNS = (
+    Event.id,
+    Event.slug,
+    Event.created_at,
+    Event.updated_at,
+    Event.starts_at,
+    Event.registration_open,
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+)
+
+
+def published_versions(slug: str, whole: bool = False) -> Versions | None:
+    """The published event with this slug and its version: one query on two indexed rows,
+    made by every request of a cached page. ``whole``: the Event itself (its row only, no
+    programme), else only the columns of the key and of the registration window."""
+    columns = (Event,) if whole else _LIGHT_COLUMNS
+    statement = (
+        select(*columns, EventVersion.programme)
+        .outerjoin(EventVersion, EventVersion.event_id == Event.id)
+        .where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
+    )
+    row = db.session.execute(statement).first()
+    if row is None:
+        return None
+    return Versions(row[0] if whole else row, row[-1] or 0)
+
+
+def load_items(event: Event) -> Event:
+    """Loads the items of an event already in the session, with their room and theme, in one
+    query (what the registration form needs); returns the event."""
+    statement = (
+        select(ProgrammeItem)
+        .where(ProgrammeItem.event_id == event.id)
+        .options(joinedload(ProgrammeItem.room), joinedload(ProgrammeItem.theme))
+        .order_by(ProgrammeItem.starts_at, ProgrammeItem.room_id, ProgrammeItem.id)
+    )
+    set_committed_value(event, "items", list(db.session.scalars(statement)))
+    return event

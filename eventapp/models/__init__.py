@@ -16,11 +16,13 @@ from eventapp.models.mailing import SentMailing
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import Registration, RegistrationChoice, RegistrationStatus
 from eventapp.models.user import RecoveryCode, SiteSetting, User, event_manager
+from eventapp.models.version import EventVersion
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
     "Event",
+    "EventVersion",
     "EventStatus",
     "ItemKind",
     "ItemSpeaker",

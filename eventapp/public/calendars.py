@@ -28,8 +28,9 @@ from eventapp.calendar.ics import (
     programme_calendar,
 )
 from eventapp.calendar.notify import feed_sequences
+from eventapp.export_cache import page_cache
 from eventapp.models import Event, RegistrationStatus
-from eventapp.programme import load_speakers, published_event
+from eventapp.programme import load_speakers, published_event, published_versions
 from eventapp.registration import find_by_token
 
 bp = Blueprint("calendar", __name__)
@@ -56,14 +57,34 @@ def _event_or_404(slug: str) -> Event:
 
 @bp.get("/events/<slug>/calendar.ics")
 def programme(slug: str) -> Response:
-    event = _event_or_404(slug)
+    """The feed of the programme's version (read from its file under EXPORTS_DIR); the
+    programme itself is loaded only when the feed of this version is built, or when this
+    worker first needs its Last-Modified."""
+    versions = published_versions(slug)
+    if versions is None:
+        abort(404)
     base_url = current_app.config["BASE_URL"]
+    loaded: list[Event] = []
+
+    def event() -> Event:
+        if not loaded:
+            loaded.append(_event_or_404(slug))
+        return loaded[0]
+
     # In the visitor's language (?lang=, the switch, the browser) when the event has it.
-    lang = calendar_language(event, str(get_locale()))
+    lang = calendar_language(versions.event, str(get_locale()))
     body = cached_programme(
-        event, base_url, lambda: programme_calendar(event, base_url, lang), lang
+        versions.event,
+        base_url,
+        lambda: programme_calendar(event(), base_url, lang),
+        programme=versions.programme,
+        lang=lang,
     )
-    response = ics_response(body, f"{event.slug}.ics", calendar_last_modified(event, event.items))
+    last_modified = page_cache().get(
+        ("calendar.ics last modified", versions.key),
+        lambda: calendar_last_modified(event(), event().items),
+    )
+    response = ics_response(body, f"{slug}.ics", last_modified)
     response.headers["Content-Language"] = lang
     response.vary.update(("Accept-Language", "Cookie"))
     return response

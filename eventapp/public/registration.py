@@ -23,6 +23,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -35,17 +36,20 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from eventapp import mail
 from eventapp.allocation.preferences import check_preferences, offered_themes, rank_fields
 from eventapp.allocation.seating import PREFERENCES_MODE
+from eventapp.export_cache import page_cache
 from eventapp.extensions import csrf
 from eventapp.i18n import LANGUAGE_NAMES, language_name
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
-from eventapp.programme import published_event
+from eventapp.programme import Versions, load_items, published_event, published_versions
 from eventapp.public.blueprint import bp
+from eventapp.public.page_cache import has_flashes, page_key
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
@@ -71,7 +75,7 @@ from eventapp.registration.confirmation import (
 )
 from eventapp.registration.language import change_language, mail_languages
 from eventapp.registration.queries import chosen_items
-from eventapp.registration.rules import NO_MARKUP, valid_email
+from eventapp.registration.rules import NO_MARKUP, capacities, valid_email
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -226,6 +230,56 @@ def _form_page(
     )
 
 
+# Stand-ins for the two values of the form that are each visitor's own (the CSRF token, which
+# the language switch shares, and the submission key), replaced in the kept page.
+_TOKEN_MARK = "csrf-token-of-this-visitor-0e5b1f"  # noqa: S105  (not a secret)
+_SUBMISSION_MARK = "submission-key-of-this-visitor-7c2d9a"
+
+
+def _fresh_form(versions: Versions):
+    """The empty form, built once per version of the programme, language, address and seats
+    left, and kept (eventapp.export_cache.page_cache) with stand-ins for the visitor's CSRF
+    token and submission key, put in on every request: a request reads the event's row with
+    its version and the seats taken (two queries), the programme only when the programme
+    changed. Seats left are counted on every request, so they are always fresh."""
+    event = versions.event
+    cache = page_cache()
+    known = cache.get(("register capacities", versions.key), lambda: capacities(load_items(event)))
+    seats = seats_left(event, known)
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    def page() -> str:
+        if "items" not in event.__dict__:
+            load_items(event)
+        form = ParticipantForm()
+        form.submission.data = _SUBMISSION_MARK
+        setattr(g, field, _TOKEN_MARK)  # what generate_csrf() answers in this request
+        try:
+            ranked = _ranked(event)
+            return render_template(
+                "public/register.html",
+                event=event,
+                form=form,
+                rounds=choice_fields(event),
+                seats=seats,
+                choice_errors={},
+                selected={},
+                ranked=ranked,
+                rank_fields=rank_fields(event) if ranked else [],
+                themes=offered_themes(event) if ranked else [],
+            )
+        finally:
+            g.pop(field, None)
+
+    if has_flashes():  # a message for this visitor only
+        html = page()
+    else:
+        html = cache.get(page_key("register", versions.key, tuple(seats.items.items())), page)
+    return html.replace(_TOKEN_MARK, generate_csrf()).replace(
+        _SUBMISSION_MARK, secrets.token_urlsafe(16)
+    )
+
+
 def _csrf_message(form: FlaskForm) -> str | None:
     if form.errors.get("csrf_token"):
         return _("Le formulaire a expiré ou n'est pas valide. Vérifiez et envoyez-le à nouveau.")
@@ -236,6 +290,10 @@ def _csrf_message(form: FlaskForm) -> str | None:
 @limiter.limit(_registration_limit, methods=["POST"])
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
+    if request.method == "GET":
+        versions = published_versions(slug, whole=True)
+        if versions is not None and registration_window(versions.event) == Window.OPEN:
+            return _fresh_form(versions)
     event = _open_event_or_404(slug)
     window = registration_window(event)
     if window != Window.OPEN:

@@ -194,19 +194,33 @@ class SeatsLeft:
     items: dict[int, int | None]
 
 
-def seats_left(event: Event) -> SeatsLeft:
+def capacities(event: Event) -> tuple[int | None, dict[int, int | None]]:
+    """The event's capacity and each workshop's that a participant picks (None: unlimited):
+    what seats left are counted against. Depends only on the programme, so a page may keep
+    it per version of the programme (eventapp.public.registration)."""
+    items = {
+        item.id: item_capacity(item)
+        for _name, block in choice_fields(event)
+        for item in block.workshops
+    }
+    return event.capacity, items
+
+
+def seats_left(
+    event: Event, known: tuple[int | None, dict[int, int | None]] | None = None
+) -> SeatsLeft:
     """Free seats for the event and for each workshop (None: unlimited), as of now.
 
-    A workshop never shows more seats than the event has left.
+    A workshop never shows more seats than the event has left. ``known``: the event's
+    :func:`capacities`, when the caller kept them.
     """
+    event_capacity, item_capacities = known or capacities(event)
     taken = seats_taken(event.id)
-    event_left = None if event.capacity is None else max(event.capacity - taken.event, 0)
+    event_left = None if event_capacity is None else max(event_capacity - taken.event, 0)
     items: dict[int, int | None] = {}
-    for _name, block in choice_fields(event):
-        for item in block.workshops:
-            capacity = item_capacity(item)
-            left = None if capacity is None else max(capacity - taken.items.get(item.id, 0), 0)
-            if event_left is not None:
-                left = event_left if left is None else min(left, event_left)
-            items[item.id] = left
+    for item_id, capacity in item_capacities.items():
+        left = None if capacity is None else max(capacity - taken.items.get(item_id, 0), 0)
+        if event_left is not None:
+            left = event_left if left is None else min(left, event_left)
+        items[item_id] = left
     return SeatsLeft(event=event_left, items=items)
