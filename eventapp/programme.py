@@ -164,6 +164,7 @@ class Versions:
 _LIGHT_COLUMNS = (
     Event.id,
     Event.slug,
+    Event.languages,
     Event.created_at,
     Event.updated_at,
     Event.starts_at,

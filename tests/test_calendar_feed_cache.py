@@ -25,7 +25,7 @@ def test_served_from_one_file_while_nothing_changes(app, client, demo, ctx) -> N
     first = client.get(URL).data
     assert first == _fresh(app)
     folder = Path(app.config["EXPORTS_DIR"]) / "calendars"
-    key = programme_key(published_event("journee-reseau-2015"), app.config["BASE_URL"], "fr")
+    key = programme_key(published_event("journee-reseau-2015"), app.config["BASE_URL"], lang="fr")
     stored = cache_path(folder, "programme-journee-reseau-2015-fr", key, ".ics")
     assert stored.read_bytes() == first  # other tests' feeds may still be in the folder
     stored.write_bytes(first.replace(b"Salle A", b"Salle X"))  # proves the file is what is served

@@ -39,6 +39,7 @@ from icalendar.caselessdict import canonsort_keys
 
 from eventapp.calendar.vtimezone import first_local_year, vtimezone
 from eventapp.models import Event, ItemKind, ProgrammeItem
+from eventapp.models.translated import language_codes
 
 # How often a subscribed client should come back (RFC 7986 REFRESH-INTERVAL); the feeds
 # answer 304 when nothing changed, so asking often costs little.
@@ -79,8 +80,9 @@ def item_url(event: Event, item: ProgrammeItem, base_url: str) -> str:
 
 def calendar_language(event: Event, lang: str | None) -> str:
     """The language a calendar is written in: ``lang`` when the event declares it, else the
-    event's first language."""
-    return lang if lang in event.language_list else event.language_list[0]
+    event's first language. ``event``: the Event, or a row of its columns with ``languages``."""
+    languages = language_codes(event.languages)
+    return lang if lang in languages else languages[0]
 
 
 def item_location(event: Event, item: ProgrammeItem) -> str:
