@@ -235,3 +235,31 @@ def test_the_compte_rendu_cover_is_written_in_each_language(app, client, account
         from eventapp.proceedings import proceedings_html
 
         assert '<p class="document-kind">Verslag van de dag</p>' in proceedings_html(event, "nl")
+
+
+def test_the_compte_rendu_parts_are_written_in_each_language(app, client, accounts) -> None:
+    event_id = _event_id(app, accounts)
+    login(client, "alice@example.org")
+    _declare(client, event_id)
+    with app.app_context():
+        item = db.session.scalars(db.select(ProgrammeItem).filter_by(title="Ouverture")).one()
+        item_id = item.id
+    page = client.get(f"/admin/events/{event_id}/proceedings/edit?write=nl")
+    assert 'aria-current="page">Nederlands</a>' in page.text
+    form = page.text.split(f'id="part-item-{item_id}"')[1]
+    assert "Ce qui s&#39;est dit." not in form.split("</form>")[0]  # the Dutch text is empty
+    opened = re.search(r'name="item-\d+-opened_with"[^>]*value="([^"]*)"', form).group(1)
+    saved = post(
+        client,
+        f"/admin/events/{event_id}/proceedings/parts/item-{item_id}?write=nl",
+        {f"item-{item_id}-text": "Wat er gezegd is.", f"item-{item_id}-opened_with": opened},
+        token_from=f"/admin/events/{event_id}/proceedings/edit",
+    )
+    assert saved.status_code == 303 and "write=nl" in saved.headers["Location"]
+    with app.app_context():
+        item = db.session.get(ProgrammeItem, item_id)
+        assert item.translation("summary_md", "nl") == "Wat er gezegd is."
+        assert item.summary_md == "Ce qui s'est dit."  # the French text untouched
+    # An undeclared language writes the first one's texts.
+    french = client.get(f"/admin/events/{event_id}/proceedings/edit?write=zz").text
+    assert "Ce qui s&#39;est dit." in french

@@ -35,6 +35,7 @@ from eventapp.proceedings.authoring import (
     fingerprint,
     parts,
     save_text,
+    writing_language,
 )
 from eventapp.proceedings.certificates import certificates_pdf, checked_in_registrations
 
@@ -88,6 +89,11 @@ def _form(part: Part, formdata=None) -> PartForm:
     return form
 
 
+def _writing(event: Event) -> str:
+    """The language the organiser writes the parts in (``?write=nl``), else the first."""
+    return writing_language(event, request.args.get("write"))
+
+
 def _page(
     event: Event,
     active: dict | None = None,
@@ -97,7 +103,7 @@ def _page(
     """The authoring page; ``active`` is the part being previewed or corrected, ``titles``
     the titles' form when it is being corrected."""
     rows = []
-    for part in parts(event):
+    for part in parts(event, _writing(event)):
         if active and active["part"].key == part.key:
             rows.append(active)
         else:
@@ -109,6 +115,7 @@ def _page(
             rows=rows,
             titles=titles or _titles_form(event),
             checked_in=len(checked_in_registrations(event)),
+            writing=_writing(event),
         ),
         status,
     )
@@ -122,7 +129,7 @@ def proceedings(event_id: int):
 @bp.post("/events/<int:event_id>/proceedings/parts/<key>")
 def proceedings_part(event_id: int, key: str):
     event = get_event(event_id)
-    part = find_part(event, key) or abort(404)
+    part = find_part(event, key, _writing(event)) or abort(404)
     form = _form(part, formdata=request.form)
     if not form.validate():
         if form.csrf_token.errors:
@@ -148,7 +155,8 @@ def proceedings_part(event_id: int, key: str):
         flash(_("Enregistré : %(title)s.", title=part.title), "ok")
     else:
         flash(_("Aucun changement : %(title)s.", title=part.title), "info")
-    return redirect(url_for("admin.proceedings", event_id=event.id) + f"#part-{part.key}", 303)
+    back = url_for("admin.proceedings", event_id=event.id, write=request.args.get("write"))
+    return redirect(back + f"#part-{part.key}", 303)
 
 
 @bp.post("/events/<int:event_id>/proceedings/titles")

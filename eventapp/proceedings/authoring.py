@@ -27,12 +27,14 @@ EVENT_PARTS = {"introduction": "introduction_md", "closing": "closing_md"}
 
 @dataclass
 class Part:
-    """One text of the compte-rendu: ``key`` is "introduction", "closing" or "item-<id>"."""
+    """One text of the compte-rendu: ``key`` is "introduction", "closing" or "item-<id>";
+    ``text`` is what is written in ``lang`` (the event's first language by default)."""
 
     key: str
     title: str
     text: str
     item: ProgrammeItem | None = None
+    lang: str = ""
 
 
 class StaleText(Exception):
@@ -57,19 +59,39 @@ def reported_items(event: Event) -> list[ProgrammeItem]:
     ]
 
 
-def parts(event: Event) -> list[Part]:
+def writing_language(event: Event, lang: str | None) -> str:
+    """The language the parts are written in: ``lang`` when the event declares it, else
+    its first language (the texts' ordinary columns)."""
+    return lang if lang in event.language_list else event.language_list[0]
+
+
+def parts(event: Event, lang: str | None = None) -> list[Part]:
+    lang = writing_language(event, lang)
     items = [
-        Part(f"item-{item.id}", item.title, item.summary_md, item) for item in reported_items(event)
+        Part(f"item-{item.id}", item.title, item.translation("summary_md", lang), item, lang)
+        for item in reported_items(event)
     ]
     return [
-        Part("introduction", _("Introduction"), event.introduction_md),
+        Part(
+            "introduction",
+            _("Introduction"),
+            event.translation("introduction_md", lang),
+            None,
+            lang,
+        ),
         *items,
-        Part("closing", _("Conclusion (facultative)"), event.closing_md),
+        Part(
+            "closing",
+            _("Conclusion (facultative)"),
+            event.translation("closing_md", lang),
+            None,
+            lang,
+        ),
     ]
 
 
-def find_part(event: Event, key: str) -> Part | None:
-    return next((part for part in parts(event) if part.key == key), None)
+def find_part(event: Event, key: str, lang: str | None = None) -> Part | None:
+    return next((part for part in parts(event, lang) if part.key == key), None)
 
 
 def save_text(event: Event, part: Part, text: str, opened_with: str) -> bool:
@@ -84,9 +106,10 @@ def save_text(event: Event, part: Part, text: str, opened_with: str) -> bool:
         return False
     if fingerprint(current) != opened_with:
         raise StaleText(current)
+    lang = part.lang or event.language_list[0]
     if part.item is not None:
-        part.item.summary_md = text
+        part.item.set_translation("summary_md", lang, text)
     else:
-        setattr(event, EVENT_PARTS[part.key], text)
+        event.set_translation(EVENT_PARTS[part.key], lang, text)
     db.session.commit()
     return True
