@@ -133,6 +133,9 @@ class Event(Translated, db.Model):
     @validates("language")
     def _first_language(self, _key: str, value: str) -> str:
         # Whoever sets the event's language (an import, a duplicate) sets its first one.
+        if value in LANGUAGES and not self.languages:  # a new event: that language alone
+            self.languages = value
+            return value
         current = language_codes(self.languages or "")
         if value in LANGUAGES and current[0] != value:
             self.languages = ",".join((value, *(code for code in current if code != value)))
