@@ -251,9 +251,11 @@ def _fresh_form(versions: Versions):
     def page() -> str:
         if "items" not in event.__dict__:
             load_items(event)
+        # Before the form is made: its CSRF field takes its token when it is built, and the
+        # kept page must hold the stand-in, never this visitor's token.
+        setattr(g, field, _TOKEN_MARK)  # what generate_csrf() answers in this request
         form = ParticipantForm()
         form.submission.data = _SUBMISSION_MARK
-        setattr(g, field, _TOKEN_MARK)  # what generate_csrf() answers in this request
         try:
             ranked = _ranked(event)
             return render_template(
