@@ -40,7 +40,7 @@ from eventapp.admin.builder import SPEAKERS_BOX_MAX
 from eventapp.admin.passwords import MIN_PASSWORD_LENGTH
 from eventapp.i18n import LANGUAGE_NAMES
 from eventapp.limits import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, in_year_window
-from eventapp.models import ItemKind
+from eventapp.models import Event, ItemKind
 from eventapp.proceedings.authoring import MAX_TEXT_LENGTH
 from eventapp.registration.confirmation import (
     DEFAULT_CONFIRM_HOURS,
@@ -225,16 +225,8 @@ class ActionForm(AdminForm):
 
 
 class EventForm(AdminForm):
-    TRANSLATED = (
-        "title",
-        "subtitle",
-        "organising_body",
-        "project",
-        "venue_name",
-        "venue_address",
-        "introduction_md",
-        "closing_md",
-    )
+    # The event's texts but the compte-rendu's cover line and chapter (its own page's form).
+    TRANSLATED = tuple(name for name in Event.TRANSLATED if not name.startswith("proceedings_"))
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=200)])
     slug = StringField(
         _l("Adresse (slug)"),

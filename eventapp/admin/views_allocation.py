@@ -49,32 +49,28 @@ def allocation(event_id: int):
     return _page(get_event(event_id))
 
 
-@bp.post("/events/<int:event_id>/allocation/mode")
-def allocation_mode(event_id: int):
+def _set(event_id: int, setter, done: str):
+    """One of the allocation's settings from its switch (POST + CSRF); refusals flashed."""
     event = get_event(event_id)
     if not ActionForm().validate():
         abort(400)
     try:
-        set_mode(event, request.form.get("value", ""))
+        setter(event, request.form.get("value", ""))
     except AllocationRefused as refused:
         flash(str(refused.message), "error")
     else:
-        flash(_("Mode d'attribution enregistré."), "ok")
+        flash(done, "ok")
     return redirect(url_for("admin.allocation", event_id=event.id), code=303)
+
+
+@bp.post("/events/<int:event_id>/allocation/mode")
+def allocation_mode(event_id: int):
+    return _set(event_id, set_mode, _("Mode d'attribution enregistré."))
 
 
 @bp.post("/events/<int:event_id>/allocation/after")
 def allocation_after(event_id: int):
-    event = get_event(event_id)
-    if not ActionForm().validate():
-        abort(400)
-    try:
-        set_after_allocation(event, request.form.get("value", ""))
-    except AllocationRefused as refused:
-        flash(str(refused.message), "error")
-    else:
-        flash(_("Règle des inscriptions tardives enregistrée."), "ok")
-    return redirect(url_for("admin.allocation", event_id=event.id), code=303)
+    return _set(event_id, set_after_allocation, _("Règle des inscriptions tardives enregistrée."))
 
 
 @bp.post("/events/<int:event_id>/allocation/run")

@@ -68,6 +68,10 @@ def registration_rows(event: Event) -> list[dict]:
         for number, (_name, block) in enumerate(rounds, 1)
         for item in block.workshops
     }
+    # Each workshop's title in the interface's language (the export says which), else the
+    # first: looked up once per workshop, not once per cell.
+    lang = str(get_locale())
+    titles = {item_id: item.text("title", lang) for item_id, (_n, item) in round_of.items()}
     rows = []
     for registration in registrations:
         picked = dict(round_of[c.item_id] for c in registration.choices if c.item_id in round_of)
@@ -78,8 +82,7 @@ def registration_rows(event: Event) -> list[dict]:
                 {
                     "round": number,
                     "item_id": item.id if item else None,
-                    # In the interface's language (the export says which), else the first.
-                    "title": item.text("title", str(get_locale())) if item else None,
+                    "title": titles[item.id] if item else None,
                 }
             )
         rows.append(
