@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pyotp
 import pytest
 from factories import workshops
 from openpyxl import load_workbook
@@ -12,6 +13,7 @@ from test_api_support import bearer, organisers_fixture  # noqa: F401
 from eventapp.admin.api_tokens import revoke_token
 from eventapp.extensions import db
 from eventapp.models import ApiToken, Event, Registration, Room
+from eventapp.models.types import utcnow
 
 EVENT = "/api/v1/organiser/events/journee-ouverte"
 
@@ -208,3 +210,36 @@ def test_the_openapi_document_describes_the_bearer_scheme(client) -> None:
     operation = document["paths"]["/api/v1/organiser/events/{slug}"]["patch"]
     assert operation["security"] == [{"bearerAuth": []}]
     assert "401" in operation["responses"]
+
+
+def test_a_token_of_an_account_without_two_factor_is_refused_once_it_is_required(
+    app, client, organisers
+) -> None:
+    from eventapp.admin.two_factor import set_two_factor_required
+
+    alice = bearer(organisers["alice"])
+    with app.app_context():
+        set_two_factor_required(True)
+    refused = client.post(f"{EVENT}/rooms", json={"name": "Salle Z"}, headers=alice)
+    assert refused.status_code == 403
+    assert refused.mimetype == "application/problem+json"
+    assert "Two-factor sign-in is required" in refused.json["detail"]
+    assert client.get(EVENT, headers=alice).status_code == 403
+    assert "Salle Z" not in _room_names(app)
+    with app.app_context():
+        account = (
+            db.session.scalars(db.select(ApiToken).filter_by(name="script d'Alice")).one().user
+        )
+        account.totp_secret = pyotp.random_base32()
+        account.totp_enabled_at = utcnow()
+        db.session.commit()
+    assert client.get(EVENT, headers=alice).status_code == 200
+    with app.app_context():
+        set_two_factor_required(False)
+    bob_after = client.get(EVENT, headers=bearer(organisers["bob"]))
+    assert bob_after.status_code == 404, "without the requirement Bob's token signs in again"
+
+
+def _room_names(app) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(db.select(Room.name)))

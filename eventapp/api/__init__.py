@@ -71,7 +71,9 @@ def init_app(app: Flask) -> None:
                 "description": (
                     "Read the programmes of published events and register to them; organisers "
                     "manage their events with a personal token (Authorization: Bearer …, "
-                    "created in the organiser area under /admin/tokens). Times are ISO 8601 "
+                    "created in the organiser area under /admin/tokens; when the site requires "
+                    "two-factor sign-in, only the tokens of enrolled accounts work: 403 "
+                    "otherwise). Times are ISO 8601 "
                     "with the offset of the event's time zone. Errors are RFC 9457 problem "
                     "documents."
                 )

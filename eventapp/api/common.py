@@ -8,6 +8,7 @@ from flask_smorest import abort
 
 from eventapp.admin.accounts import can_manage
 from eventapp.admin.api_tokens import user_for_secret
+from eventapp.admin.two_factor import two_factor_required
 from eventapp.models import Event, User
 from eventapp.programme import event_by_slug
 
@@ -52,6 +53,13 @@ def current_organiser() -> User:
     user = user_for_secret(secret.strip())
     if user is None:
         _unauthorised("This token is unknown or revoked.")
+    if not user.two_factor_enabled and two_factor_required():
+        # A token must not be the way round the sign-in rule the administrators set.
+        abort(
+            403,
+            message="Two-factor sign-in is required on this site and this token's account "
+            "has not enrolled: sign in to the organiser area and enrol, then the token works.",
+        )
     g.organiser = user
     return user
 
