@@ -1,5 +1,6 @@
 """`eventapp allocation mode SLUG preferences|first-come` and `eventapp allocation run SLUG
-[--dry-run]`: ranked preferences from the command line (eventapp.allocation.seating)."""
+[--dry-run] [--full]`: ranked preferences from the command line (eventapp.allocation.seating;
+a full re-run: eventapp.allocation.rerun)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from eventapp.allocation.rerun import rerun
 from eventapp.allocation.result import Allocation
-from eventapp.allocation.seating import AllocationRefused, pin, run, set_mode
+from eventapp.allocation.seating import AllocationRefused, Run, pin, run, set_mode
 from eventapp.models import Event
 from eventapp.programme import event_by_slug
 
@@ -79,14 +81,43 @@ def figures(allocation: Allocation) -> list[str]:
     return lines
 
 
+def moves(done: Run) -> list[str]:
+    """What a full re-run changes (or would change, dry run) for people already known."""
+    if done.applied:
+        return [
+            _(
+                "%(moved)s personne(s) déjà placée(s) changent d'ateliers, %(promoted)s "
+                "quitte(nt) la liste d'attente ; un courriel à chaque personne concernée, "
+                "aucun aux autres.",
+                moved=done.moved,
+                promoted=done.promoted,
+            )
+        ]
+    return [
+        _(
+            "%(moved)s personne(s) déjà placée(s) changeraient d'ateliers, %(promoted)s "
+            "quitterai(en)t la liste d'attente.",
+            moved=done.moved,
+            promoted=done.promoted,
+        ),
+        _("Simulation : rien n'a changé."),
+    ]
+
+
 @allocation_cli.command("run")
 @click.argument("slug")
 @click.option("--dry-run", is_flag=True, help="Print the result, change nothing.")
-def run_command(slug: str, dry_run: bool) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Allocate everyone again, moving people already seated when that does better "
+    "(pins kept); each person moved gets an update mail.",
+)
+def run_command(slug: str, dry_run: bool, full: bool) -> None:
     """Seat everyone pending at once, optimally for their rankings, and mail them."""
     event = _event(slug)
     try:
-        done = run(event, dry_run=dry_run)
+        done = rerun(event, dry_run=dry_run) if full else run(event, dry_run=dry_run)
     except AllocationRefused as refused:
         raise click.ClickException(str(refused.message)) from None
     optimal = done.optimal
@@ -103,7 +134,10 @@ def run_command(slug: str, dry_run: bool) -> None:
     click.echo(_("Premier arrivé, premier servi, dans l'ordre d'inscription :"))
     for line in figures(done.first_come):
         click.echo(line)
-    if done.applied:
+    if done.full:
+        for line in moves(done):
+            click.echo(line)
+    elif done.applied:
         click.echo(
             _(
                 "%(seated)s personne(s) confirmée(s), %(waiting)s en liste d'attente ; "
