@@ -55,6 +55,11 @@ class AllocationRefused(Exception):
         self.message = message
 
 
+def registered_count(event: Event, with_preferences: bool) -> int:
+    """How many people (not cancelled) registered with a ranking, or without one."""
+    return _registered(event, with_preferences)
+
+
 def _registered(event: Event, with_preferences: bool) -> int:
     preferences = (
         Registration.preferences.is_not(None)
