@@ -17,6 +17,7 @@ from eventapp import mail
 from eventapp.admin.blueprint import bp
 from eventapp.admin.forms import ActionForm
 from eventapp.admin.views import get_event
+from eventapp.allocation.figures import people_figures
 from eventapp.allocation.rerun import everyone_ranked, rerun
 from eventapp.allocation.seating import (
     PREFERENCES_MODE,
@@ -45,6 +46,7 @@ def _page(event: Event):
         pending=pending,
         dry=dry,
         full=full,
+        people=people_figures,
         items=items,
         form=ActionForm(),
     )
