@@ -11,8 +11,10 @@ objective:
 * people already seated come first in the tie-break (then the waitlisted by their place in
   the line, then the pending by registration order), so that they keep a seat whenever only
   a count decides;
-* people with the same ranking and pins are interchangeable for the objective: among them,
-  each keeps their own workshops whenever the optimum gives that schedule to one of them.
+* among the optimal allocations that seat the same people, the one applied keeps as many
+  people as possible in their current workshops (:func:`eventapp.allocation.moves.fewest_moves`,
+  exact while the schedules are few enough; else people of the same ranking swap schedules
+  so that each keeps their own whenever the optimum gives it to one of them).
 
 Pins are kept. Mails: a seated person whose workshops changed gets one ``changed`` mail
 (their new workshops and the updated invitation; the CANCEL of the workshops dropped goes
@@ -28,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventapp.allocation.moves import fewest_moves
 from eventapp.allocation.problem import AllocationInputError, Problem
 from eventapp.allocation.result import Allocation, summarise
 from eventapp.allocation.seating import (
@@ -129,34 +132,6 @@ def _kept(
     return assignment
 
 
-def _keep_within_profiles(
-    problem: Problem,
-    assignment: dict[int, tuple[int, ...]],
-    current: dict[int, tuple[int, ...]],
-) -> dict[int, tuple[int, ...]]:
-    """The same schedules handed out again inside each group of interchangeable people
-    (same ranking, same pins): first to those already seated in that very schedule, then
-    the other schedules in the tie-break's order. The objective does not change."""
-    groups: dict[tuple, list] = {}
-    for person in problem.registrants:  # in the tie-break's order
-        pins = tuple(sorted(problem.pins.get(person.id, ())))
-        groups.setdefault((person.ranking, pins), []).append(person)
-    result: dict[int, tuple[int, ...]] = {}
-    for members in groups.values():
-        slots: list[tuple[int, ...]] = [assignment[m.id] for m in members if m.id in assignment]
-        left = []
-        for member in members:
-            mine = current.get(member.id)
-            if mine is not None and mine in slots:
-                slots.remove(mine)
-                result[member.id] = mine
-            else:
-                left.append(member)
-        for member, schedule in zip(left, slots, strict=False):
-            result[member.id] = schedule
-    return result
-
-
 def rerun(event: Event, *, dry_run: bool = False) -> Run:
     """Allocates everyone who ranked the themes again (see the module's text) and, unless
     ``dry_run``, applies it in one unit of work with one mail to each person concerned.
@@ -204,7 +179,7 @@ def rerun(event: Event, *, dry_run: bool = False) -> Run:
         if kept is not None and problem.objective(kept) <= optimal.objective:
             assignment = kept
         else:
-            assignment = _keep_within_profiles(problem, dict(optimal.assignment), current)
+            assignment = fewest_moves(problem, optimal.assignment, current)
         chosen = summarise(
             problem,
             assignment,
