@@ -125,3 +125,30 @@ def test_a_full_rerun_keeps_pins_and_refuses_first_come_events(app) -> None:
     refused = runner.invoke(args=["allocation", "run", SLUG, "--full"])
     assert refused.exit_code != 0 and "premier arrivé" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
+
+
+def test_a_seat_lost_to_lowered_capacities_is_cancelled_in_the_calendar(app) -> None:
+    (workshops,) = _event(app, rounds=1, workshop_capacity=1)
+    t1, t2, t3 = workshops
+    _pending(app, [["1", "2", "3"], ["1", "2", "3"]])
+    _run(app)
+    people = _people(app)
+    assert (people["Personne0"].choice_ids, people["Personne1"].choice_ids) == ([t1], [t2])
+    with app.app_context():  # the rooms of themes 2 and 3 are lost
+        db.session.execute(
+            db.update(Room).where(Room.capacity == 1, Room.position > 1).values(capacity=0)
+        )
+        db.session.execute(
+            db.update(ProgrammeItem).where(ProgrammeItem.id.in_([t2, t3])).values(capacity=0)
+        )
+        db.session.commit()
+    mails = len(outbox(app))
+    _run(app, "--full")
+    people = _people(app)
+    assert people["Personne0"].choice_ids == [t1]  # seated first, kept
+    assert people["Personne1"].status == RegistrationStatus.WAITLISTED
+    assert people["Personne1"].choice_ids == []
+    sent = outbox(app)[mails:]
+    assert sorted(m.kind for m in sent) == ["waitlisted", "withdrawn"]
+    assert {m.registration_id for m in sent} == {people["Personne1"].id}
+    assert next(m for m in sent if m.kind == "withdrawn").item_ids == str(t2)

@@ -19,7 +19,9 @@ objective:
 Pins are kept. Mails: a seated person whose workshops changed gets one ``changed`` mail
 (their new workshops and the updated invitation; the CANCEL of the workshops dropped goes
 with it, as for any change of workshops), a waitlisted person now seated a ``promoted``
-one, the pending the usual ``confirmed`` / ``waitlisted``; nobody else hears anything.
+one, the pending the usual ``confirmed`` / ``waitlisted``; nobody else hears anything. Should
+capacities have been lowered below the seats given, a seated person may lose their seat:
+a ``waitlisted`` mail and the CANCEL of their workshops.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ from eventapp.allocation.seating import (
     build_problem,
 )
 from eventapp.allocation.solver import allocate, first_come
+from eventapp.calendar.notify import WITHDRAWN, format_ids
 from eventapp.extensions import db
+from eventapp.mail import outbox
 from eventapp.models import (
     Event,
     ProgrammeItem,
@@ -221,12 +225,15 @@ def _apply(event: Event, people: list[Registration], allocation: Allocation) -> 
     now = utcnow()
     rank = next_rank_in(event.id)
     queued: list[tuple[str, Registration]] = []
+    dropped: list[tuple[Registration, list[int]]] = []
     for person in sorted(people, key=lambda p: (p.created_at, p.id)):
         workshops = allocation.assignment.get(person.id)
         before = person.status
         if workshops is None:
             if before == RegistrationStatus.WAITLISTED:
                 continue  # still waiting, at the same place in the line
+            if before == RegistrationStatus.CONFIRMED:  # capacities lowered since
+                dropped.append((person, sorted(_schedule_of(person))))
             person.status = RegistrationStatus.WAITLISTED
             person.waitlist_rank = rank
             person.choices = []
@@ -249,3 +256,12 @@ def _apply(event: Event, people: list[Registration], allocation: Allocation) -> 
     db.session.flush()
     for kind, person in queued:
         mails.enqueue(kind, person)
+    for person, item_ids in dropped:  # their calendar: the CANCEL of the workshops lost
+        if event.contact_email and person.confirm_token is None:
+            outbox.queue(
+                WITHDRAWN,
+                registration_id=person.id,
+                recipient=person.email,
+                language=person.language,
+                item_ids=format_ids(item_ids),
+            )
