@@ -5,6 +5,7 @@ gets one update mail."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from regutil import outbox
 from test_allocation_run import SLUG, _event, _pending, _people
@@ -152,3 +153,10 @@ def test_a_seat_lost_to_lowered_capacities_is_cancelled_in_the_calendar(app) -> 
     assert sorted(m.kind for m in sent) == ["waitlisted", "withdrawn"]
     assert {m.registration_id for m in sent} == {people["Personne1"].id}
     assert next(m for m in sent if m.kind == "withdrawn").item_ids == str(t2)
+    # Both are written and delivered: the CANCEL names the workshop lost.
+    delivered = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert delivered.exit_code == 0, delivered.output
+    assert {m.status for m in outbox(app)[mails:]} == {"sent"}
+    files = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"), key=lambda f: f.stat().st_mtime)
+    cancel = [f.read_text() for f in files[-2:] if "METHOD:CANCEL" in f.read_text()]
+    assert len(cancel) == 1
