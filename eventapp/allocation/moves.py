@@ -25,7 +25,7 @@ from eventapp.allocation.problem import Problem
 Schedule = tuple[int, ...]
 
 #: Above this many (group × schedule) variables, the exact model is not built.
-MAX_VARIABLES = 200_000
+MAX_VARIABLES = 20_000
 #: Above this many combinations of one workshop a round, the schedules are not enumerated.
 MAX_COMBINATIONS = 50_000
 
@@ -73,7 +73,7 @@ def fewest_moves(
     assignment: Mapping[int, Schedule],
     current: Mapping[int, Schedule],
     *,
-    time_limit: float = 30.0,
+    time_limit: float = 5.0,
 ) -> dict[int, Schedule]:
     """An assignment with the same people seated, an objective no worse than
     ``assignment``'s, within every capacity, in which as many people as possible keep their
@@ -134,17 +134,13 @@ def fewest_moves(
                     rows.append(workshop_rows[w])
                     cols.append(g * n_s + j)
                     vals.append(1.0)
-    best = sum(problem.cost(p, assignment[p.id]) for p in seated)
-    for col in range(n):  # the seated people's cost: no worse than the optimum's
-        rows.append(row)
-        cols.append(col)
-        vals.append(cost[col])
-    lower.append(-np.inf)
-    upper.append(best)
-    row += 1
     matrix = sparse.csr_array((vals, (rows, cols)), shape=(row, n))
+    # Lexicographic in one objective: Σ cost first (a unit of cost outweighs every stay),
+    # then the most people who stay. The cost's optimum is the assignment's (optimal).
+    weight = len(seated) + 1
+    best = sum(problem.cost(p, assignment[p.id]) for p in seated)
     result = milp(
-        -stay,
+        cost * weight - stay,
         integrality=np.ones(n),
         bounds=Bounds(np.zeros(n), allowed * len(problem.registrants)),
         constraints=[LinearConstraint(matrix, lower, upper)],
@@ -153,8 +149,10 @@ def fewest_moves(
     if result.status != 0 or result.x is None:
         return fallback
     counts = np.rint(result.x).astype(np.int64)
+    if int(np.dot(cost, counts)) > best:  # not proven: keep what is known to be optimal
+        return fallback
     kept_by_fallback = sum(1 for p, s in fallback.items() if current.get(p) == s)
-    if int(round(-result.fun)) < kept_by_fallback:
+    if int(np.dot(stay, counts)) < kept_by_fallback:
         return fallback
     chosen: dict[int, Schedule] = {}
     for g, key in enumerate(keys):
