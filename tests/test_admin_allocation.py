@@ -114,13 +114,16 @@ def test_the_full_rerun_has_its_own_confirmed_button(app, client) -> None:
     _pending(app, [["1", "2", "3"], ["2", "1", "3"]])
     login(client, "alice@example.org")
     page = client.get(f"/admin/events/{event_id}/allocation")
-    assert "allocation/full" not in page.text  # nobody seated yet: nothing to re-run
+    assert "allocation?full=1" not in page.text  # nobody seated yet: nothing to re-run
     client.post(
         f"/admin/events/{event_id}/allocation/run", data={"csrf_token": csrf_token(page.text)}
     )
     _pending(app, [["1", "2", "3"]], start=2)
 
     page = client.get(f"/admin/events/{event_id}/allocation")
+    # Simulated on demand only (it solves the whole event again).
+    assert "allocation?full=1" in page.text and "data-moved" not in page.text
+    page = client.get(f"/admin/events/{event_id}/allocation?full=1")
     assert "allocation/full" in page.text
     assert 'data-moved="' in page.text and 'name="confirm"' in page.text
     mails = len(outbox(app))

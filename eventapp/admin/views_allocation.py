@@ -1,7 +1,8 @@
 """Organiser area: ranked preferences and the allocation of workshop seats.
 
 GET   /admin/events/<id>/allocation        the mode, and the dry run's figures (ranks
-                                           received, fill, waitlist, first come first served)
+                                           received, fill, waitlist, first come first served);
+                                           ?full=1 adds the full re-run's simulation
 POST  /admin/events/<id>/allocation/mode   value=preferences|first-come
 POST  /admin/events/<id>/allocation/run    seats everyone pending and mails them
 POST  /admin/events/<id>/allocation/full   a full re-run (confirm=1 required): everyone who
@@ -18,11 +19,12 @@ from eventapp.admin.blueprint import bp
 from eventapp.admin.forms import ActionForm
 from eventapp.admin.views import get_event
 from eventapp.allocation.figures import people_figures
-from eventapp.allocation.rerun import everyone_ranked, rerun
+from eventapp.allocation.rerun import rerun
 from eventapp.allocation.seating import (
     PREFERENCES_MODE,
     AllocationRefused,
     pending_registrations,
+    registered_count,
     run,
     set_after_allocation,
     set_mode,
@@ -33,11 +35,15 @@ from eventapp.models import Event, ProgrammeItem
 def _page(event: Event):
     dry = full = None
     pending = 0
+    can_rerun = False
     if event.allocation_mode == PREFERENCES_MODE:
         pending = len(pending_registrations(event))
         if pending:
             dry = run(event, dry_run=True)
-        if len(everyone_ranked(event)) > pending:  # someone seated or waiting already
+        # Someone seated or waiting already: a full re-run can be simulated, on demand
+        # (it solves the whole event again, twice).
+        can_rerun = registered_count(event, with_preferences=True) > pending
+        if can_rerun and request.args.get("full") == "1":
             full = rerun(event, dry_run=True)
     items: dict[int, ProgrammeItem] = {item.id: item for item in event.items}
     return render_template(
@@ -46,6 +52,7 @@ def _page(event: Event):
         pending=pending,
         dry=dry,
         full=full,
+        can_rerun=can_rerun,
         people=people_figures,
         items=items,
         form=ActionForm(),
