@@ -104,3 +104,49 @@ def test_the_rule_after_an_allocation_is_set_on_the_page(app, client) -> None:
     assert "« never »" in html.unescape(client.get(bad.headers["Location"]).text)
     with app.app_context():
         assert db.session.scalar(select(Event.after_allocation)) == "pending"
+
+
+def test_the_full_rerun_has_its_own_confirmed_button(app, client) -> None:
+    event_id = _event(app)
+    with app.app_context():
+        db.session.execute(db.update(Event).values(allocation_mode="preferences"))
+        db.session.commit()
+    _pending(app, [["1", "2", "3"], ["2", "1", "3"]])
+    login(client, "alice@example.org")
+    page = client.get(f"/admin/events/{event_id}/allocation")
+    assert "allocation?full=1" not in page.text  # nobody seated yet: nothing to re-run
+    client.post(
+        f"/admin/events/{event_id}/allocation/run", data={"csrf_token": csrf_token(page.text)}
+    )
+    _pending(app, [["1", "2", "3"]], start=2)
+
+    page = client.get(f"/admin/events/{event_id}/allocation")
+    # Simulated on demand only (it solves the whole event again).
+    assert "allocation?full=1" in page.text and "data-moved" not in page.text
+    page = client.get(f"/admin/events/{event_id}/allocation?full=1")
+    assert "allocation/full" in page.text
+    assert 'data-moved="' in page.text and 'name="confirm"' in page.text
+    mails = len(outbox(app))
+    with app.app_context():
+        before = {
+            r.id: (r.status, sorted(c.item_id for c in r.choices))
+            for r in db.session.scalars(select(Registration))
+        }
+        db.session.remove()
+    url = f"/admin/events/{event_id}/allocation/full"
+    assert client.post(url, data={"confirm": "1"}).status_code == 400  # no CSRF token
+    unticked = client.post(url, data={"csrf_token": csrf_token(page.text)})
+    assert "Cochez la case" in html.unescape(client.get(unticked.headers["Location"]).text)
+    with app.app_context():
+        after = {
+            r.id: (r.status, sorted(c.item_id for c in r.choices))
+            for r in db.session.scalars(select(Registration))
+        }
+    assert after == before and len(outbox(app)) == mails
+
+    done = client.post(url, data={"csrf_token": csrf_token(page.text), "confirm": "1"})
+    shown = html.unescape(client.get(done.headers["Location"]).text)
+    assert "déjà placée(s) changent d'ateliers" in shown
+    with app.app_context():
+        statuses = {s for s in db.session.scalars(select(Registration.status))}
+    assert RegistrationStatus.PENDING not in statuses

@@ -39,7 +39,7 @@ from eventapp.models.types import utcnow
 from eventapp.programme import theme_key
 from eventapp.registration import mails
 from eventapp.registration.locking import lock_event
-from eventapp.registration.rules import choice_fields, seats_taken
+from eventapp.registration.rules import Taken, choice_fields, seats_taken
 from eventapp.registration.seating import email_key, next_rank_in
 
 FIRST_COME_MODE = "first-come"
@@ -53,6 +53,11 @@ class AllocationRefused(Exception):
     def __init__(self, message: str | LazyString) -> None:
         super().__init__(str(message))
         self.message = message
+
+
+def registered_count(event: Event, with_preferences: bool) -> int:
+    """How many people (not cancelled) registered with a ranking, or without one."""
+    return _registered(event, with_preferences)
 
 
 def _registered(event: Event, with_preferences: bool) -> int:
@@ -165,6 +170,12 @@ class Run:
     optimal: Allocation
     first_come: Allocation
     applied: bool
+    #: A full re-run (eventapp.allocation.rerun): everyone who ranked allocated again.
+    full: bool = False
+    #: People already seated whose workshops change (a full re-run only).
+    moved: int = 0
+    #: People of the waiting line who get a seat (a full re-run only).
+    promoted: int = 0
 
 
 def pending_registrations(event: Event) -> list[Registration]:
@@ -180,11 +191,12 @@ def pending_registrations(event: Event) -> list[Registration]:
     )
 
 
-def build_problem(event: Event, people: list[Registration]) -> Problem:
-    """The allocation asked for these pending people on the seats still free: each round's
-    workshops at the smallest of their own and their room's capacity, minus the seats
-    confirmed people hold; the event's capacity minus its confirmed people."""
-    taken = seats_taken(event.id)
+def build_problem(event: Event, people: list[Registration], taken: Taken | None = None) -> Problem:
+    """The allocation asked for these people, in this order (the tie-break's), on the seats
+    still free: each round's workshops at the smallest of their own and their room's
+    capacity, minus the seats ``taken`` (by default, those confirmed people hold); the
+    event's capacity minus its confirmed people."""
+    taken = seats_taken(event.id) if taken is None else taken
     rounds = []
     for _name, block in choice_fields(event):
         workshops = []

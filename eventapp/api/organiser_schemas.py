@@ -165,6 +165,37 @@ class EventInSchema(StrictSchema):
         metadata={"description": "Hours after which an unconfirmed seat is released; 48"},
         **STRICT_INT,
     )
+    allocation_mode = ma.fields.String(
+        validate=ma.validate.OneOf(
+            ["first-come", "preferences"], error="Either first-come or preferences."
+        ),
+        metadata={
+            "description": "How people get workshop seats: first-come (first come, first "
+            "served; the default) or preferences (they rank the themes, rank_1…rank_k, and "
+            "stay pending until an allocation runs). Refused while people are registered "
+            "under the other mode"
+        },
+    )
+    ranks_asked = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=999),
+        metadata={
+            "description": "k: how many ranks the form asks in preferences mode; null asks "
+            "every theme (the default). At most the number of themes offered; refused once "
+            "someone has ranked the themes"
+        },
+        **STRICT_INT,
+    )
+    after_allocation = ma.fields.String(
+        validate=ma.validate.OneOf(
+            ["first-come", "pending"], error="Either first-come or pending."
+        ),
+        metadata={
+            "description": "Registrations after an allocation has run: first-come (seated at "
+            "once on the seats left, by their ranking; the default) or pending (until the "
+            "next run)"
+        },
+    )
     confirm_time_change = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "Needed to change the times of a published or past event"},
@@ -179,6 +210,11 @@ class OrganiserEventSchema(EventSchema):
     closing_md = ma.fields.String()
     confirm_address = ma.fields.Boolean()
     confirm_hours = ma.fields.Integer()
+    allocation_mode = ma.fields.String(metadata={"enum": ["first-come", "preferences"]})
+    ranks_asked = ma.fields.Integer(
+        allow_none=True, metadata={"description": "k; null: every theme"}
+    )
+    after_allocation = ma.fields.String(metadata={"enum": ["first-come", "pending"]})
 
 
 class OrganiserEventSummarySchema(ma.Schema):

@@ -10,12 +10,13 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
+from eventapp.allocation.preferences import check_preferences, offered_themes
 from eventapp.models import (
     Event,
     ProgrammeItem,
@@ -65,6 +66,8 @@ def _label(column: str) -> str:
     """A column as the organisers' export names it, in the current language."""
     if column.startswith("workshop_"):
         return _("Atelier, créneau %(number)s", number=column.removeprefix("workshop_"))
+    if column.startswith("rank_"):
+        return _("Choix n° %(rank)s", rank=column.removeprefix("rank_"))
     labels = {
         "first_name": _("Prénom"),
         "last_name": _("Nom"),
@@ -110,12 +113,14 @@ class Header:
     names: dict[str, str]
     rounds: list[re.Pattern[str]]
     cancelled: set[str]
+    ranks: list[re.Pattern[str]] = field(default_factory=list)
 
     @classmethod
     def known(cls) -> Header:
         names = {name: name for name in (*PERSON_FIELDS, "workshops", "status")}
         names.update({name: "" for name in IGNORED})
         rounds = [re.compile(r"workshop_(\d+)")]
+        ranks = [re.compile(r"rank_(\d+)")]
         cancelled = {norm(RegistrationStatus.CANCELLED.value)}
         for language in current_app.config["LANGUAGES"]:
             with force_locale(language):
@@ -123,8 +128,10 @@ class Header:
                     names.setdefault(norm(text), column)
                 title = norm(_("Atelier, créneau %(number)s", number=ROUND_SENTINEL))
                 rounds.append(re.compile(re.escape(title).replace(ROUND_SENTINEL, r"(\d+)")))
+                rank = norm(_("Choix n° %(rank)s", rank=ROUND_SENTINEL))
+                ranks.append(re.compile(re.escape(rank).replace(ROUND_SENTINEL, r"(\d+)")))
                 cancelled.add(norm(_("annulée")))
-        return cls(names, rounds, cancelled)
+        return cls(names, rounds, cancelled, ranks)
 
     def column(self, cell: str) -> str | None:
         """The column a header cell names ("" : read past), None if unknown."""
@@ -134,6 +141,9 @@ class Header:
         for pattern in self.rounds:
             if match := pattern.fullmatch(key):
                 return f"workshop_{int(match.group(1))}"
+        for pattern in self.ranks:
+            if match := pattern.fullmatch(key):
+                return f"rank_{int(match.group(1))}"
         return None
 
 
@@ -393,3 +403,31 @@ class Workshops:
             else:
                 picks[found[0]] = str(found[1].id)
         return picks, problems
+
+
+@dataclass
+class Themes:
+    """A preferences event's themes by key and by title (in every language of the event),
+    to read a ranking's cells: the export writes titles, a script may write keys."""
+
+    by_title: dict[str, str]
+
+    @classmethod
+    def of(cls, event: Event) -> Themes:
+        by_title: dict[str, str] = {}
+        for key, item in offered_themes(event):
+            owner = item.theme if item.theme is not None else item
+            for code in item.language_list:
+                by_title.setdefault(norm(str(owner.translation("title", code))), key)
+        return cls(by_title)
+
+    def ranking(self, event: Event, row: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """A line's ranking (theme keys, best first) from its rank columns, or the form's
+        messages about it (a theme twice, unknown, a rank missing or beyond k)."""
+        submitted = {
+            column: self.by_title.get(norm(value), value)
+            for column, value in row.items()
+            if column.startswith("rank_")
+        }
+        ranking, errors = check_preferences(event, submitted)
+        return ranking, [problem(name, str(message)) for name, message in errors.items()]

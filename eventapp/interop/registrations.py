@@ -24,6 +24,7 @@ from eventapp.interop.registration_csv import (
     CSV_MAX_BYTES,
     Header,
     RegistrationImportError,
+    Themes,
     Workshops,
     check_person,
     norm,
@@ -38,6 +39,8 @@ from eventapp.models import (
     RegistrationChoice,
     RegistrationStatus,
 )
+from eventapp.models.types import utcnow
+from eventapp.registration import mails
 from eventapp.registration.batch import (
     LOOKUP_CHUNK,
     BatchLine,
@@ -45,6 +48,7 @@ from eventapp.registration.batch import (
     register_batch,
     registrations_by_key,
 )
+from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import (
     Taken,
     check_choices,
@@ -52,7 +56,7 @@ from eventapp.registration.rules import (
     full_items,
     seats_taken,
 )
-from eventapp.registration.seating import email_key
+from eventapp.registration.seating import email_key, new_pending
 
 __all__ = [
     "CSV_MAX_BYTES",
@@ -74,7 +78,7 @@ class LineResult:
     email: str
     outcome: str  # created | updated | unchanged | refused
     reason: str = ""  # why refused, or what changed
-    status: str = ""  # confirmed | waitlisted: where the person is once imported
+    status: str = ""  # confirmed | waitlisted | pending: where the person is once imported
     why: str = ""  # why waitlisted: the event or which workshops are full
 
     def outcome_label(self) -> str:
@@ -88,6 +92,8 @@ class LineResult:
     def status_label(self) -> str:
         if not self.status:
             return ""
+        if self.status == "pending":
+            return _("en attente de l'attribution")
         label = _("confirmée") if self.status == "confirmed" else _("en liste d'attente")
         return f"{label} ({self.why})" if self.why else label
 
@@ -135,6 +141,24 @@ class CsvImportReport:
                 self.with_status("waitlisted"),
             ),
         }
+        if self.with_status("pending"):  # a preferences event: the allocation seats them
+            counts["pending"] = ngettext(
+                "%(num)d en attente de l'attribution",
+                "%(num)d en attente de l'attribution",
+                self.with_status("pending"),
+            )
+            if self.dry_run:
+                return _(
+                    "Essai à blanc, rien n'a été enregistré : l'import donnerait %(created)s, "
+                    "%(updated)s, %(unchanged)s, %(refused)s ; les personnes du fichier "
+                    "seraient alors %(confirmed)s, %(waitlisted)s et %(pending)s.",
+                    **counts,
+                )
+            return _(
+                "%(created)s, %(updated)s, %(unchanged)s, %(refused)s ; les personnes du "
+                "fichier sont maintenant %(confirmed)s, %(waitlisted)s et %(pending)s.",
+                **counts,
+            )
         if self.dry_run:
             return _(
                 "Essai à blanc, rien n'a été enregistré : l'import donnerait %(created)s, "
@@ -342,18 +366,28 @@ def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImpo
     header = Header.known()
     table = read_csv(data, header)
     workshops = Workshops.of(event)
+    ranked = event.allocation_mode == "preferences"
+    themes = Themes.of(event) if ranked else None
     report = CsvImportReport(dry_run=dry_run)
     accepted: list[tuple[LineResult, BatchLine]] = []
+    rankings: list[list[str]] = []
     seen: dict[str, int] = {}
     for number, row in table.rows:
         email = row.get("email", "")
         applicant, problems = check_person(row)
-        picks, pick_problems = workshops.picks(row)
-        problems += pick_problems
         items: list[ProgrammeItem] = []
-        if not pick_problems:
-            items, errors = check_choices(event, picks, workshops.fields)
-            problems += [problem(name, str(message)) for name, message in errors.items()]
+        ranking: list[str] = []
+        if themes is not None:
+            # Preferences: the ranking is read, the allocation seats people (the workshop
+            # columns an export writes for those already seated are read past).
+            ranking, rank_problems = themes.ranking(event, row)
+            problems += rank_problems
+        else:
+            picks, pick_problems = workshops.picks(row)
+            problems += pick_problems
+            if not pick_problems:
+                items, errors = check_choices(event, picks, workshops.fields)
+                problems += [problem(name, str(message)) for name, message in errors.items()]
         if norm(row.get("status", "")) in header.cancelled:
             problems.append(
                 _(
@@ -373,9 +407,64 @@ def import_registrations(event: Event, data: bytes, *, dry_run: bool) -> CsvImpo
         line = LineResult(number, email, "created")
         report.lines.append(line)
         accepted.append((line, BatchLine(applicant, items)))
-    if accepted:
+        rankings.append(ranking)
+    if accepted and ranked:
+        _run_ranked(event, accepted, rankings, dry_run=dry_run)
+    elif accepted:
         _run(event, accepted, workshops, dry_run=dry_run)
     return report
+
+
+def _run_ranked(
+    event: Event,
+    accepted: Sequence[tuple[LineResult, BatchLine]],
+    rankings: Sequence[list[str]],
+    *,
+    dry_run: bool,
+) -> None:
+    """The accepted lines of a preferences event, in one unit of work under the event's
+    lock: a new address is registered pending with its ranking (the allocation seats it;
+    a "wishes received" mail), a known one gets its ranking changed (a seated person keeps
+    their workshops until a full re-run). A dry run is rolled back."""
+    now = utcnow()
+    try:
+        lock_event(event.id)
+        keys = [email_key(batch.applicant.email) for _line, batch in accepted]
+        existing = registrations_by_key(event.id, keys)
+        created: list[Registration] = []
+        for (line, batch), key, ranking in zip(accepted, keys, rankings, strict=True):
+            found = existing.get(key)
+            if found is None:
+                person = new_pending(event, batch.applicant, ranking, now)
+                created.append(person)
+                line.status = RegistrationStatus.PENDING.value
+                continue
+            if found.status == RegistrationStatus.CANCELLED:
+                line.outcome = "refused"
+                line.reason = _("Cette inscription est annulée : elle ne peut plus changer.")
+                continue
+            line.status = found.status.value
+            if list(found.preferences or ()) == ranking:
+                line.outcome = "unchanged"
+            else:
+                found.preferences = list(ranking)
+                line.outcome, line.reason = "updated", _("classement changé")
+        db.session.flush()
+        for person in created:
+            mails.enqueue("pending", person)
+        if dry_run:
+            db.session.rollback()
+            return
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        raise RegistrationImportFailed(
+            _(
+                "l'import s'est arrêté sur une erreur et a été annulé, rien n'a été importé "
+                "(%(error)s)",
+                error=_failure(error),
+            )
+        ) from error
 
 
 # --- command line ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy.orm import subqueryload
 
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, RegistrationStatus
+from eventapp.programme import theme_key
 from eventapp.registration.rules import choice_fields
 
 #: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
@@ -57,8 +58,9 @@ def registration_rows(event: Event) -> list[dict]:
 
     Keys: id, status, waitlist_position, first_name, last_name, email, organisation,
     job_title, language, registered_at, confirmed_at, cancelled_at, checked_in_at (ISO 8601
-    or None) and ``choices``: one ``{"round", "item_id", "title"}`` per round of the
-    programme (item_id and title None when nothing is picked in that round).
+    or None), ``choices``: one ``{"round", "item_id", "title"}`` per round of the
+    programme (item_id and title None when nothing is picked in that round), and
+    ``preferences``: the theme keys ranked, best first (empty on a first-come event).
     """
     registrations = event_registrations(event)
     positions = waitlist_positions(registrations)
@@ -101,9 +103,21 @@ def registration_rows(event: Event) -> list[dict]:
                 "cancelled_at": _iso(registration.cancelled_at),
                 "checked_in_at": _iso(registration.checked_in_at),
                 "choices": choices,
+                "preferences": list(registration.preferences or ()),
             }
         )
     return rows
+
+
+def theme_titles(event: Event, lang: str) -> dict[str, str]:
+    """Each theme key the rounds offer → its title in ``lang`` (else the first language):
+    the theme's, or the workshop's own for a workshop without a theme."""
+    titles: dict[str, str] = {}
+    for _name, block in choice_fields(event):
+        for item in block.workshops:
+            owner = item.theme if item.theme is not None else item
+            titles.setdefault(theme_key(item), str(owner.text("title", lang)))
+    return titles
 
 
 def neutralise(value: object) -> str:
@@ -134,6 +148,9 @@ def registrations_csv(event: Event) -> bytes:
     """The registrations as a CSV file for spreadsheets (see the module's docstring)."""
     rows = registration_rows(event)
     rounds = len(choice_fields(event))
+    # A preferences event: one column per rank, the theme's title (the import reads it back).
+    ranks = max((len(row["preferences"]) for row in rows), default=0)
+    themes = theme_titles(event, str(get_locale())) if ranks else {}
     header = [
         _("Nom"),
         _("Prénom"),
@@ -143,6 +160,7 @@ def registrations_csv(event: Event) -> bytes:
         _("Statut"),
         _("Position en liste d'attente"),
         *[_("Atelier, créneau %(number)s", number=n) for n in range(1, rounds + 1)],
+        *[_("Choix n° %(rank)s", rank=n) for n in range(1, ranks + 1)],
         _("Inscrit le"),
         _("Présent"),
     ]
@@ -163,6 +181,7 @@ def registrations_csv(event: Event) -> bytes:
                 statuses[row["status"]],
                 row["waitlist_position"],
                 *[choice["title"] for choice in row["choices"]],
+                *[themes.get(key, key) for key in (row["preferences"] + [""] * ranks)[:ranks]],
                 _local(event, row["registered_at"]),
                 present if row["checked_in_at"] else "",
             ]

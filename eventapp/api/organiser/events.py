@@ -11,6 +11,8 @@ from eventapp import audit
 from eventapp.admin.accounts import manageable_events
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
 from eventapp.admin.registrations import capacity_changed
+from eventapp.allocation.preferences import offered_themes
+from eventapp.allocation.seating import FIRST_COME_MODE, registered_count
 from eventapp.api.common import current_organiser, managed_event
 from eventapp.api.organiser.blueprint import aware, blp, invalid, problem, secured
 from eventapp.api.organiser.translations import check_translations, write_translations
@@ -27,6 +29,7 @@ from eventapp.models import (
     Event,
 )
 from eventapp.models.translated import language_codes
+from eventapp.registration.locking import lock_event
 
 
 def _event_out(event: Event) -> dict[str, Any]:
@@ -40,7 +43,43 @@ def _event_out(event: Event) -> dict[str, Any]:
         "closing_md": event.closing_md,
         "confirm_address": event.confirm_address,
         "confirm_hours": event.confirm_hours,
+        "allocation_mode": event.allocation_mode,
+        "ranks_asked": event.ranks_asked,
+        "after_allocation": event.after_allocation,
     }
+
+
+ALLOCATION_SETTINGS = ("allocation_mode", "ranks_asked", "after_allocation")
+
+
+def _allocation_values(data: dict, event: Event | None) -> dict[str, Any]:
+    """The allocation settings sent, checked against the event as it is (under its lock,
+    taken here when the event exists): the mode changes only while nobody is registered
+    under the other one, k only while nobody has ranked, and k is at most the number of
+    themes offered. A refusal is a problem document naming the field; nothing changes."""
+    values = {name: data[name] for name in ALLOCATION_SETTINGS if name in data}
+    if not values or event is None:
+        return values
+    lock_event(event.id)
+    db.session.refresh(event)
+    errors: dict[str, list[str]] = {}
+    mode = values.get("allocation_mode", event.allocation_mode)
+    if mode != event.allocation_mode:
+        others = registered_count(event, with_preferences=mode == FIRST_COME_MODE)
+        if others:
+            errors["allocation_mode"] = [
+                f"{others} people are registered under the other mode: it cannot change."
+            ]
+    if "ranks_asked" in values and values["ranks_asked"] != event.ranks_asked:
+        themes = len(offered_themes(event))
+        if values["ranks_asked"] is not None and themes and values["ranks_asked"] > themes:
+            errors["ranks_asked"] = [f"The event offers {themes} themes: at most {themes}."]
+        elif registered_count(event, with_preferences=True):
+            errors["ranks_asked"] = ["People have already ranked the themes: k cannot change."]
+    if errors:
+        db.session.rollback()
+        invalid(errors)
+    return values
 
 
 # --- events ----------------------------------------------------------------------------
@@ -102,6 +141,7 @@ def create_my_event(data: dict):
     if data.get("slug") and slug_taken(data["slug"]):
         invalid({"slug": ["This slug is taken by another event."]})
     values = _event_values(data, None)
+    values.update(_allocation_values(data, None))
     values["slug"] = data.get("slug", "")
     languages = language_codes(",".join(data.get("languages") or ["fr"]))
     check_translations(data, languages)
@@ -141,6 +181,7 @@ def edit_my_event(data: dict, slug: str):
         values["slug"] = data["slug"]
     languages = language_codes(",".join(data.get("languages") or event.language_list))
     check_translations(data, languages)
+    values.update(_allocation_values(data, event))
     capacity_before = event.capacity
     for name, value in values.items():
         setattr(event, name, value)
