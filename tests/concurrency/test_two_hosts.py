@@ -5,8 +5,8 @@ database, one Redis for the rate limits and one SMTP server, behind one trusted 
 400 people register at once, spread over both hosts (half of them read the form on one host
 and send it to the other, as a load balancer without sticky sessions does): no seat is sold
 twice. An organiser then changes the programme through host A's form; host B serves the
-change on its very next request (event page, speakers page, programme calendar and the
-compte-rendu PDF), though it had the old pages in memory and the old files in its own
+change on its very next request (event page, speakers page, programme calendar, schedule
+export and the compte-rendu PDF), though it had the old pages in memory and the old files in its own
 exports folder. Every mail reaches the one SMTP server exactly once, though each host's
 watcher delivers the outbox.
 
@@ -17,6 +17,7 @@ sharing its file: what SQLite allows, a second machine needs PostgreSQL).
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import subprocess
@@ -67,7 +68,7 @@ OLD_TITLE, NEW_TITLE = "Atelier 1, tour 1", "Atelier repensé par l'hôte A"
 OLD_SPEAKER, NEW_SPEAKER = "Marie Ancienne", "Ada Nouvelle"
 OLD_SUMMARY = "Le résumé écrit avant la modification."
 NEW_SUMMARY = "Le résumé réécrit depuis l'hôte A."
-PAGES = ("/", "/speakers", "/calendar.ics", "/proceedings.pdf")
+PAGES = ("/", "/speakers", "/calendar.ics", "/schedule.json", "/proceedings.pdf")
 
 
 class _Forms(HTMLParser):
@@ -151,6 +152,8 @@ def what_is_served(port: int, slug: str) -> dict[str, str]:
             seen[page] = pdf_text(body)
         elif page.endswith(".ics"):
             seen[page] = " | ".join(sorted(calendar_titles(body)))
+        elif page.endswith(".json"):
+            seen[page] = json.dumps(json.loads(body), ensure_ascii=False)
         else:
             seen[page] = " ".join(visible_text(body.decode()).split())
     return seen
@@ -380,6 +383,7 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
         for _twice_per_worker in range(2 * WORKERS):
             before = what_is_served(host["port"], slug)
         assert OLD_TITLE in before["/"] and OLD_TITLE in before["/calendar.ics"]
+        assert OLD_TITLE in before["/schedule.json"]
         assert OLD_SPEAKER in before["/speakers"] and NEW_SPEAKER not in before["/speakers"]
         assert OLD_SUMMARY in before["/proceedings.pdf"]
         assert list((host["folder"] / "exports").glob("proceedings-*.pdf"))
@@ -413,6 +417,7 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
             assert NEW_SPEAKER in after["/"]
             assert NEW_SPEAKER in after["/speakers"] and NEW_TITLE in after["/speakers"]
             assert NEW_TITLE in after["/calendar.ics"] and OLD_TITLE not in after["/calendar.ics"]
+            assert NEW_TITLE in after["/schedule.json"] and OLD_TITLE not in after["/schedule.json"]
             assert NEW_SUMMARY in after["/proceedings.pdf"]
             assert NEW_SPEAKER in after["/proceedings.pdf"]
             assert OLD_SUMMARY not in after["/proceedings.pdf"]
