@@ -4,9 +4,10 @@ database, one Redis for the rate limits and one SMTP server, behind one trusted 
 
 400 people register at once, spread over both hosts (half of them read the form on one host
 and send it to the other, as a load balancer without sticky sessions does): no seat is sold
-twice. An organiser then changes the programme through host A's form; host B serves the
-change on its very next request (event page, speakers page, programme calendar, schedule
-export and the compte-rendu PDF), though it had the old pages in memory and the old files in its own
+twice, and a double click sent to both hosts at once registers once. An organiser then
+changes the programme through host A's form; host B serves the change on its very next
+request (event page, speakers page, programme calendar, schedule export and the
+compte-rendu PDF), though it had the old pages in memory and the old files in its own
 exports folder. Every mail reaches the one SMTP server exactly once, though each host's
 watcher delivers the outbox.
 
@@ -353,6 +354,30 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
         for item in (first, second):
             assert re.search(rf'value="{item}"[^>]*data-seats-left="0"', page), item
 
+    # A double click whose two sends the load balancer gives to both hosts at once: one
+    # registration, and both answers lead to its page.
+    clicker = Browser(host_a["port"], headers={**PUBLIC, "X-Forwarded-For": "10.7.7.7"})
+    _status, _headers, page = clicker.request("GET", f"/events/{slug}/register")
+    form = {**form_with(page, "first_name"), "first_name": "Double", "last_name": "Clic",
+            "email": "double.clic@example.org", "consent": "y",
+            "workshop_1": str(second)}  # fmt: skip
+    twins = [Browser(host["port"], clicker.headers) for host in (host_a, host_b)]
+    for twin in twins:
+        twin.cookies = dict(clicker.cookies)
+    both = threading.Barrier(2)
+
+    def click(twin: Browser):
+        both.wait()
+        return twin.request("POST", f"/events/{slug}/register", form)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        clicks = list(pool.map(click, twins))
+    assert [status for status, _headers, _body in clicks] == [303, 303]
+    assert clicks[0][1]["Location"] == clicks[1][1]["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Registration.id))) == PEOPLE + 1
+        db.session.remove()
+
     # 2. One Redis counts for both hosts: an address gets its 10 POSTs a minute in all.
     statuses = []
     for attempt in range(12):
@@ -367,8 +392,8 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
 
     # 3. Each confirmation or waiting-list mail reached the mail server once, handed over
     # by one of the two hosts' watchers.
-    mails = _wait_until_sent(app, PEOPLE)
-    assert mails == {OutboxStatus.SENT: PEOPLE}, mails
+    mails = _wait_until_sent(app, PEOPLE + 1)
+    assert mails == {OutboxStatus.SENT: PEOPLE + 1}, mails
     with app.app_context():
         sent = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.recipient)).all())
         db.session.remove()
@@ -376,11 +401,11 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
     times = Counter(row for row, _pid, _message in received)
     assert set(times) == set(sent) and set(times.values()) == {1}, times.most_common(3)
     assert sorted(str(message["To"]) for _row, _pid, message in received) == sorted(
-        f"personne{n}@example.org" for n in range(PEOPLE)
+        [f"personne{n}@example.org" for n in range(PEOPLE)] + ["double.clic@example.org"]
     )
     by_watcher = Counter(pid for _row, pid, _message in received)
     split = [by_watcher[host_a["watcher"]], by_watcher[host_b["watcher"]]]
-    assert sum(split) == PEOPLE, by_watcher
+    assert sum(split) == PEOPLE + 1, by_watcher
     mailed = time.monotonic()
 
     # 4. Both hosts serve the programme as it is, from memory and from their own files.
@@ -468,11 +493,11 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
         db.session.remove()
     assert Counter(kind for _row, _id, kind in pending) == {"update": SEATS}
     assert {registration for _row, registration, _kind in pending} == seated_first
-    mails = _wait_until_sent(app, PEOPLE + SEATS)
-    assert mails == {OutboxStatus.SENT: PEOPLE + SEATS}, mails
+    mails = _wait_until_sent(app, PEOPLE + 1 + SEATS)
+    assert mails == {OutboxStatus.SENT: PEOPLE + 1 + SEATS}, mails
     received = site["sink"].received()
     times = Counter(row for row, _pid, _message in received)
-    assert len(times) == PEOPLE + SEATS and set(times.values()) == {1}, times.most_common(3)
+    assert len(times) == PEOPLE + 1 + SEATS and set(times.values()) == {1}, times.most_common(3)
     updates = {row for row, _id, _kind in pending}
     for row, _pid, message in received:
         if row in updates:  # each invitation says what the workshop is now called
