@@ -32,6 +32,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -441,6 +442,10 @@ def test_two_hosts_share_one_database_and_serve_each_change_at_once(site, capsys
     status, headers, page = organiser.request("POST", edit, form)
     assert status == 303, visible_text(page)
     assert "/programme" in headers["Location"]
+    # The organiser's next page comes from host B: still logged in, and told it is saved.
+    organiser.port = host_b["port"]
+    status, _headers, page = organiser.request("GET", urlsplit(headers["Location"]).path)
+    assert status == 200 and f"« {NEW_TITLE} » enregistré." in visible_text(page)
 
     # 6. Host B serves it on its next request, whichever worker answers.
     for host in (host_b, host_a):
