@@ -1,8 +1,12 @@
+import fcntl
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -72,6 +76,35 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Any number of the same 64-bit key: PostgreSQL's advisory lock of `eventapp db upgrade`.
+UPGRADE_LOCK = 0x6576656E74617070  # "eventapp"
+
+
+@contextmanager
+def one_upgrade_at_a_time(connection):
+    """Hosts started together each run `eventapp db upgrade` (`make serve`): one migrates
+    while the others wait for it, then find the database at its head and change nothing
+    (two at once would both create the same tables, and one would stop with an error).
+    PostgreSQL: an advisory lock held by the session; SQLite, whose processes share one
+    machine: a lock on a file beside the database."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        connection.commit()  # the session's lock outlives this; the migrations begin afresh
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            connection.commit()
+        return
+    database = connection.engine.url.database
+    if connection.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(Path(database).with_name(Path(database).name + ".upgrade-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,7 +129,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, one_upgrade_at_a_time(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

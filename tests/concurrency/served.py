@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlencode
+
+import pytest
 
 
 def free_port() -> int:
@@ -25,13 +28,14 @@ def free_port() -> int:
 class Browser:
     """One person: a cookie jar and plain HTTP/1.1 requests, redirects not followed."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.headers = dict(headers or {})  # sent with every request (X-Forwarded-For…)
 
     def request(self, method: str, path: str, form: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        headers = {"Accept-Language": "fr"}
+        headers = {"Accept-Language": "fr", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -109,3 +113,34 @@ def serving(
         with suppress(ProcessLookupError):  # a test may have stopped it already
             os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """A throwaway redis-server on a free port of 127.0.0.1 (nothing saved); yields its URL."""
+    import redis
+
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is missing: make test installs it (scripts/test-deps.sh)")
+    port = free_port()
+    server = subprocess.Popen(
+        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        for _attempt in range(300):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if server.poll() is not None:
+                    raise AssertionError("redis-server exited") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)

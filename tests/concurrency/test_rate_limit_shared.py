@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import pytest
 import redis
 from factories import make_event, workshops
 from helpers import visible_text
-from served import Browser, free_port, gunicorn
+from served import Browser, gunicorn, redis_server
 
 from eventapp import create_app
 from eventapp.extensions import db
@@ -22,41 +19,8 @@ from eventapp.extensions import db
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.fail("redis-server is missing: make test installs it (scripts/test-deps.sh)")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            executable,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        for _attempt in range(300):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if server.poll() is not None:
-                    raise AssertionError("redis-server exited") from None
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=30)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def test_limit_is_shared_by_the_workers_through_redis(tmp_path: Path, redis_url: str) -> None:
