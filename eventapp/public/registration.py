@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import cache
 
 from flask import (
     Response,
@@ -37,6 +38,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import bindparam, select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -44,10 +46,17 @@ from eventapp import mail
 from eventapp.allocation.preferences import check_preferences, offered_themes, rank_fields
 from eventapp.allocation.seating import PREFERENCES_MODE
 from eventapp.export_cache import page_cache
-from eventapp.extensions import csrf
+from eventapp.extensions import csrf, db
 from eventapp.i18n import LANGUAGE_NAMES, language_name
-from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
-from eventapp.programme import Versions, load_items, published_event, published_versions
+from eventapp.models import (
+    Event,
+    EventStatus,
+    EventVersion,
+    ProgrammeItem,
+    Registration,
+    RegistrationStatus,
+)
+from eventapp.programme import Versions, load_items, published_event
 from eventapp.public.blueprint import bp
 from eventapp.public.page_cache import has_flashes, page_key
 from eventapp.registration import (
@@ -230,6 +239,35 @@ def _form_page(
     )
 
 
+@cache
+def _form_versions_statement():
+    """Built once (a statement costs more to build than the query takes to run): the
+    published event's columns that the form's key, its registration window and its seats
+    read, and its programme's version (eventapp.programme.published_versions, lighter)."""
+    return (
+        select(
+            Event.id,
+            Event.created_at,
+            Event.updated_at,
+            Event.starts_at,
+            Event.capacity,
+            Event.registration_open,
+            Event.registration_opens_at,
+            Event.registration_closes_at,
+            EventVersion.programme,
+        )
+        .outerjoin(EventVersion, EventVersion.event_id == Event.id)
+        .where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
+    )
+
+
+def _form_versions(slug: str) -> Versions | None:
+    row = db.session.execute(_form_versions_statement(), {"slug": slug}).first()
+    if row is None:
+        return None
+    return Versions(row, row.programme or 0)
+
+
 # Stand-ins for the two values of the form that are each visitor's own (the CSRF token, which
 # the language switch shares, and the submission key), replaced in the kept page.
 _TOKEN_MARK = "csrf-token-of-this-visitor-0e5b1f"  # noqa: S105  (not a secret)
@@ -239,18 +277,26 @@ _SUBMISSION_MARK = "submission-key-of-this-visitor-7c2d9a"
 def _fresh_form(versions: Versions):
     """The empty form, built once per version of the programme, language, address and seats
     left, and kept (eventapp.export_cache.page_cache) with stand-ins for the visitor's CSRF
-    token and submission key, put in on every request: a request reads the event's row with
-    its version and the seats taken (two queries), the programme only when the programme
-    changed. Seats left are counted on every request, so they are always fresh."""
-    event = versions.event
+    token and submission key, put in on every request: a request reads the event's columns
+    with its version and the seats taken (two queries, their statements built once), the
+    event and its programme only when the programme changed. Seats left are counted on every
+    request, so they are always fresh."""
+    row = versions.event
     cache = page_cache()
-    known = cache.get(("register capacities", versions.key), lambda: capacities(load_items(event)))
-    seats = seats_left(event, known)
+    loaded: list[Event] = []
+
+    def whole() -> Event:
+        if not loaded:
+            event = db.session.get(Event, row.id)
+            loaded.append(load_items(event))
+        return loaded[0]
+
+    known = cache.get(("register capacities", versions.key), lambda: capacities(whole()))
+    seats = seats_left(row, known)
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
     def page() -> str:
-        if "items" not in event.__dict__:
-            load_items(event)
+        event = whole()
         # Before the form is made: its CSRF field takes its token when it is built, and the
         # kept page must hold the stand-in, never this visitor's token.
         setattr(g, field, _TOKEN_MARK)  # what generate_csrf() answers in this request
@@ -293,7 +339,7 @@ def _csrf_message(form: FlaskForm) -> str | None:
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
     if request.method == "GET":
-        versions = published_versions(slug, whole=True)
+        versions = _form_versions(slug)
         if versions is not None and registration_window(versions.event) == Window.OPEN:
             return _fresh_form(versions)
     event = _open_event_or_404(slug)
