@@ -58,7 +58,7 @@ from eventapp.models import (
 )
 from eventapp.programme import Versions, load_items, published_event
 from eventapp.public.blueprint import bp
-from eventapp.public.page_cache import has_flashes, page_key
+from eventapp.public.page_cache import has_flashes
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
@@ -262,7 +262,9 @@ def _form_versions_statement():
 
 
 def _form_versions(slug: str) -> Versions | None:
-    row = db.session.execute(_form_versions_statement(), {"slug": slug}).first()
+    # Columns only, nothing pending to flush on a GET: Core's execution is enough, and
+    # lighter than the ORM's.
+    row = db.session.connection().execute(_form_versions_statement(), {"slug": slug}).first()
     if row is None:
         return None
     return Versions(row, row.programme or 0)
@@ -319,12 +321,28 @@ def _fresh_form(versions: Versions):
         finally:
             g.pop(field, None)
 
-    if has_flashes():  # a message for this visitor only
-        html = page()
-    else:
-        html = cache.get(page_key("register", versions.key, tuple(seats.items.items())), page)
+    # A visitor with a message of their own (a flash) gets a page kept nowhere.
+    html = page() if has_flashes() else cache.get(_form_key(versions, seats), page)
     return html.replace(_TOKEN_MARK, generate_csrf()).replace(
         _SUBMISSION_MARK, secrets.token_urlsafe(16)
+    )
+
+
+def _form_key(versions: Versions, seats) -> tuple:
+    """What the kept form depends on (eventapp.public.page_cache.page_key, read from the
+    request's environ as it came: the address's parts cost less so than as a URL)."""
+    environ = request.environ
+    return (
+        "register",
+        versions.key,
+        str(get_locale()),
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SCRIPT_NAME"),
+        environ.get("PATH_INFO"),
+        environ.get("QUERY_STRING"),
+        current_app.config.get("BASE_URL"),
+        tuple(seats.items.items()),
     )
 
 
