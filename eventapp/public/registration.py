@@ -58,6 +58,7 @@ from eventapp.models import (
 )
 from eventapp.programme import Versions, load_items, published_event
 from eventapp.public.blueprint import bp
+from eventapp.public.kept_page import KeptPage
 from eventapp.public.page_cache import has_flashes
 from eventapp.registration import (
     Applicant,
@@ -279,7 +280,8 @@ _SUBMISSION_MARK = "submission-key-of-this-visitor-7c2d9a"
 def _fresh_form(versions: Versions):
     """The empty form, built once per version of the programme, language, address and seats
     left, and kept (eventapp.export_cache.page_cache) with stand-ins for the visitor's CSRF
-    token and submission key, put in on every request: a request reads the event's columns
+    token and submission key, put in on every request, compressed once
+    (eventapp.public.kept_page): a request reads the event's columns
     with its version and the seats taken (two queries, their statements built once), the
     event and its programme only when the programme changed. Seats left are counted on every
     request, so they are always fresh."""
@@ -321,11 +323,14 @@ def _fresh_form(versions: Versions):
         finally:
             g.pop(field, None)
 
-    # A visitor with a message of their own (a flash) gets a page kept nowhere.
-    html = page() if has_flashes() else cache.get(_form_key(versions, seats), page)
-    return html.replace(_TOKEN_MARK, generate_csrf()).replace(
-        _SUBMISSION_MARK, secrets.token_urlsafe(16)
+    token, submission = generate_csrf(), secrets.token_urlsafe(16)
+    if has_flashes():  # a message for this visitor only: a page kept nowhere
+        return page().replace(_TOKEN_MARK, token).replace(_SUBMISSION_MARK, submission)
+    kept = cache.get(
+        _form_key(versions, seats),
+        lambda: KeptPage.cut(page(), {"token": _TOKEN_MARK, "submission": _SUBMISSION_MARK}),
     )
+    return kept.response({"token": token.encode(), "submission": submission.encode()})
 
 
 def _form_key(versions: Versions, seats) -> tuple:

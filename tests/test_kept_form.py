@@ -1,0 +1,100 @@
+"""The registration form kept once and served to everyone: each visitor's own token and
+submission key put in, gzipped without compressing the page again (eventapp.public.kept_page)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+
+import pytest
+from factories import make_event, workshops
+from helpers import csrf_token
+from regutil import form_fields, person, registration_count, reset_rate_limits, token_of
+
+from eventapp.public.kept_page import KeptPage
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    reset_rate_limits()
+    yield
+    reset_rate_limits()
+
+
+@pytest.fixture
+def event(app):
+    with app.app_context():
+        created = make_event(workshop_capacity=2)
+        yield {"slug": created.slug, "rounds": workshops(created)}
+
+
+def _inflate(body: bytes) -> bytes:
+    """As a browser reads it: one gzip member, nothing after it, checksum and length right
+    (zlib raises on a wrong CRC or length)."""
+    reader = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    data = reader.decompress(body)
+    assert reader.eof and not reader.unused_data
+    return data
+
+
+def test_pieces_put_together_are_one_valid_gzip_stream() -> None:
+    page = KeptPage.cut("<p>A@@1@@B@@2@@@@1@@</p>" + "x" * 100, {"one": "@@1@@", "two": "@@2@@"})
+    big = bytes(range(65, 91)) * 6000  # over one stored block's 65,535 bytes
+    values = {"one": b"first", "two": big}
+    expected = b"<p>AfirstB" + big + b"first</p>" + b"x" * 100
+    assert page.body(values) == expected
+    assert _inflate(page.gzipped(values)) == expected
+    assert gzip.decompress(page.gzipped({"one": b"", "two": b""})) == b"<p>AB</p>" + b"x" * 100
+
+
+def test_gzipped_form_is_the_same_page_with_the_visitors_own_token(client, event) -> None:
+    url = f"/events/{event['slug']}/register"
+    plain = client.get(url)
+    client._cookies.clear()
+    packed = client.get(url, headers=GZIP)
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert "Content-Encoding" not in plain.headers
+    page = _inflate(packed.data).decode()
+    assert len(packed.data) < len(page) / 2
+    # The same page but for the two values each visitor gets of their own.
+    assert csrf_token(page) != csrf_token(plain.text)
+    assert form_fields(page)["submission"] != form_fields(plain.text)["submission"]
+    own = re.compile(r'value="[A-Za-z0-9_.-]{16,}"')
+    assert own.sub("", page) == own.sub("", plain.text)
+
+
+def test_a_gzipped_form_registers_and_the_next_one_shows_the_seat_taken(client, event) -> None:
+    url = f"/events/{event['slug']}/register"
+    first = event["rounds"][0][0]
+
+    def seats_left(page: str) -> str:
+        tag = re.search(rf'<input[^>]*value="{first}"[^>]*>', page).group(0)
+        return re.search(r'data-seats-left="(\w+)"', tag).group(1)
+
+    page = _inflate(client.get(url, headers=GZIP).data).decode()
+    assert seats_left(page) == "2"
+    data = form_fields(page) | person()
+    data |= {"workshop_1": str(first), "workshop_2": str(event["rounds"][1][1])}
+    answer = client.post(url, data=data, headers=GZIP)
+    assert answer.status_code == 303, answer.text
+    assert token_of(answer.headers["Location"]) and registration_count(client.application) == 1
+    client._cookies.clear()
+    assert seats_left(_inflate(client.get(url, headers=GZIP).data).decode()) == "1"
+
+
+def test_another_visitors_token_is_refused(client, event) -> None:
+    """Kept once, the page still gives each visitor a token bound to their own session."""
+    url = f"/events/{event['slug']}/register"
+    someone = _inflate(client.get(url, headers=GZIP).data).decode()
+    client._cookies.clear()
+    client.get(url, headers=GZIP)  # this visitor's own session
+    data = form_fields(someone) | person()
+    data |= {"workshop_1": str(event["rounds"][0][0]), "workshop_2": str(event["rounds"][1][1])}
+    answer = client.post(url, data=data)
+    assert answer.status_code == 400
+    assert "Le formulaire a expiré" in answer.text
+    assert registration_count(client.application) == 0
