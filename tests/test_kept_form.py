@@ -98,3 +98,47 @@ def test_another_visitors_token_is_refused(client, event) -> None:
     assert answer.status_code == 400
     assert "Le formulaire a expiré" in answer.text
     assert registration_count(client.application) == 0
+
+
+# A congress: many rounds over several days --------------------------------------------------
+
+
+@pytest.fixture
+def congress(app):
+    from bench.make_large_event import make_large_event
+
+    with app.app_context():
+        event = make_large_event(
+            "congres", days=2, rooms=6, items=120, speakers=40, registrations=30
+        )
+        return event.slug
+
+
+def test_a_congress_form_is_light_one_line_of_markup_per_choice(client, congress) -> None:
+    page = client.get(f"/events/{congress}/register").text
+    choices = re.findall(r'<div class="workshop-choice[^"]*"><label>(.*?)</label></div>', page)
+    assert len(choices) == 120
+    # Each choice: its radio inside its label (no id to pair them), title, theme and room,
+    # seats; no line breaks or indents of the template's own (a choice took 530 bytes).
+    for choice in choices:
+        assert choice.count("<input") == 1 and "id=" not in choice
+    markup = sum(len(choice) for choice in choices) / len(choices)
+    assert markup < 300, markup
+    rounds = page.split('<fieldset class="round"', 1)[1].rsplit("</fieldset>", 1)[0]
+    assert "\n  " not in rounds and rounds.count("\n") < 3 * 20 + 120
+
+
+def test_a_congress_form_names_the_day_of_each_round(client, congress) -> None:
+    page = client.get(f"/events/{congress}/register").text
+    legends = re.findall(r"<legend>(Créneau [^<]*)</legend>", page)
+    assert len(legends) == 20  # 120 workshops in 6 rooms
+    assert legends[0].startswith("Créneau 1, mercredi 24 mars 2027, 08:00")
+    assert any("jeudi 25 mars 2027" in legend for legend in legends)
+    dutch = client.get(f"/events/{congress}/register?lang=nl").text
+    assert "Tijdslot 1, woensdag 24 maart 2027, 08:00" in dutch
+
+
+def test_a_one_day_form_keeps_its_short_round_names(client, event) -> None:
+    page = client.get(f"/events/{event['slug']}/register").text
+    assert re.findall(r"<legend>(Créneau [^<]*)</legend>", page)[0].startswith("Créneau 1, ")
+    assert not re.search(r"<legend>Créneau 1, \w+ \d", page)

@@ -31,13 +31,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, lazy_pgettext
+from flask_babel import get_locale, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -47,7 +48,7 @@ from eventapp.allocation.preferences import check_preferences, offered_themes, r
 from eventapp.allocation.seating import PREFERENCES_MODE
 from eventapp.export_cache import page_cache
 from eventapp.extensions import csrf, db
-from eventapp.i18n import LANGUAGE_NAMES, language_name
+from eventapp.i18n import LANGUAGE_NAMES, in_language, language_name
 from eventapp.models import (
     Event,
     EventStatus,
@@ -213,6 +214,55 @@ def _ranked(event: Event) -> bool:
     return event.allocation_mode == PREFERENCES_MODE
 
 
+class _ChoiceTexts:
+    """The lines under each workshop's title on the form: theme and room, seats left.
+    Written once per theme and room, and once per number of seats, for one page: a congress
+    repeats them hundreds of times, and a translated line costs more than the rest of a
+    choice's markup (the first page after a change of a 500-workshop event)."""
+
+    def __init__(self) -> None:
+        self._meta: dict[tuple, Markup] = {}
+        self._seats: dict[tuple, Markup] = {}
+
+    def meta(self, item: ProgrammeItem) -> Markup:
+        theme, room = item.theme, item.room
+        key = (item.theme_id, item.room_id, theme is not None and theme.title == item.title)
+        if key not in self._meta:
+            lang = _language()
+            pieces = []
+            if theme is not None and theme.title != item.title:
+                title = in_language(theme.text("title", lang))
+                pieces.append(
+                    Markup(_("Thème %(number)s : %(title)s"))  # noqa: S704 — the catalogue
+                    % {"number": theme.number, "title": title}
+                )
+            elif theme is not None:
+                pieces.append(escape(_("Thème %(number)s", number=theme.number)))
+            if room is not None:
+                pieces.append(escape(in_language(room.text("name", lang))))
+            self._meta[key] = Markup(" · ").join(pieces)
+        return self._meta[key]
+
+    def seats(self, left: int | None, own: bool, keeps_seat: bool) -> Markup:
+        key = (left, own, keeps_seat)
+        if key not in self._seats:
+            full = Markup("<strong>%s</strong> — %s")
+            if own and keeps_seat:
+                line = escape(
+                    _("Votre place y est réservée : vous la gardez si vous ne changez pas.")
+                )
+            elif left is None:
+                line = escape(_("Places disponibles"))
+            elif left == 0 and keeps_seat:
+                line = full % (_("Complet"), _("vous ne pouvez pas le choisir"))
+            elif left == 0:
+                line = full % (_("Complet"), _("inscription sur liste d'attente"))
+            else:
+                line = escape(ngettext("%(num)d place restante", "%(num)d places restantes", left))
+            self._seats[key] = line
+        return self._seats[key]
+
+
 def _form_page(
     event: Event,
     form: FlaskForm,
@@ -229,6 +279,7 @@ def _form_page(
             form=form,
             rounds=choice_fields(event),
             seats=seats_left(event),
+            choice_texts=_ChoiceTexts(),
             choice_errors=choice_errors,
             selected=selected,
             ranked=_ranked(event),
@@ -314,6 +365,7 @@ def _fresh_form(versions: Versions):
                 form=form,
                 rounds=choice_fields(event),
                 seats=seats,
+                choice_texts=_ChoiceTexts(),
                 choice_errors={},
                 selected={},
                 ranked=ranked,
