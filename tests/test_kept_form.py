@@ -142,3 +142,52 @@ def test_a_one_day_form_keeps_its_short_round_names(client, event) -> None:
     page = client.get(f"/events/{event['slug']}/register").text
     assert re.findall(r"<legend>(Créneau [^<]*)</legend>", page)[0].startswith("Créneau 1, ")
     assert not re.search(r"<legend>Créneau 1, \w+ \d", page)
+
+
+# Seats left: filled into the kept form, never a page written again -------------------------
+
+
+def _register(client, slug: str, rounds, email: str) -> None:
+    url = f"/events/{slug}/register"
+    client._cookies.clear()
+    data = form_fields(client.get(url).text) | person(email=email)
+    data |= {"workshop_1": str(rounds[0][0]), "workshop_2": str(rounds[1][1])}
+    assert client.post(url, data=data).status_code == 303
+
+
+def test_a_full_event_says_so_on_the_next_form_and_every_choice_reads_full(app, client) -> None:
+    with app.app_context():
+        created = make_event(slug="petite-journee", event_capacity=1, workshop_capacity=None)
+        slug, rounds = created.slug, workshops(created)
+    url = f"/events/{slug}/register"
+    before = client.get(url).text
+    assert "L'événement est complet" not in before
+    assert 'data-seats-left="1"' in before and "is-full" not in before
+    _register(client, slug, rounds, "premiere@example.org")
+    client._cookies.clear()
+    after = _inflate(client.get(url, headers=GZIP).data).decode()
+    assert "L'événement est complet : vous pouvez vous inscrire sur la liste d'attente." in after
+    assert after.count('data-seats-left="0"') == 6 and after.count("is-full") == 6
+    assert after.count("Complet") >= 6
+
+
+def test_a_registration_changes_the_seats_without_writing_the_form_again(app, client, event):
+    from flask import template_rendered
+
+    url = f"/events/{event['slug']}/register"
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    client.get(url)
+    _register(client, event["slug"], event["rounds"], "ana@example.org")
+    template_rendered.connect(record, app)
+    try:
+        client._cookies.clear()
+        page = client.get(url).text
+    finally:
+        template_rendered.disconnect(record, app)
+    assert rendered == []  # the seats were filled into the page kept before
+    first = re.search(rf'<input[^>]*value="{event["rounds"][0][0]}"[^>]*>', page).group(0)
+    assert 'data-seats-left="1"' in first

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from functools import cache
 
 from flask import (
@@ -214,15 +215,25 @@ def _ranked(event: Event) -> bool:
     return event.allocation_mode == PREFERENCES_MODE
 
 
-class _ChoiceTexts:
-    """The lines under each workshop's title on the form: theme and room, seats left.
-    Written once per theme and room, and once per number of seats, for one page: a congress
-    repeats them hundreds of times, and a translated line costs more than the rest of a
-    choice's markup (the first page after a change of a 500-workshop event)."""
+def _catalogue(text: str) -> Markup:
+    """A text of the translation catalogue, written as is (as the templates' gettext does)."""
+    return Markup(text)  # noqa: S704 — the catalogue, not input
 
-    def __init__(self) -> None:
+
+class _ChoiceTexts:
+    """What the form writes of each workshop besides its title: the theme and room line, and
+    what depends on the seats left (the "full" mark, ``data-seats-left``, the seats line, the
+    event's "full" notice). Each line is written once per theme and room, or per number of
+    seats, for one page: a congress repeats them hundreds of times, and a translated line
+    costs more than the rest of a choice's markup.
+
+    ``seats`` None: the page is kept for every number of seats (the kept form), and each of
+    those values is a stand-in (:data:`SEAT_MARK`) that :class:`_SeatHoles` fills in."""
+
+    def __init__(self, seats=None) -> None:
+        self.seats = seats
         self._meta: dict[tuple, Markup] = {}
-        self._seats: dict[tuple, Markup] = {}
+        self._lines: dict[tuple, Markup] = {}
 
     def meta(self, item: ProgrammeItem) -> Markup:
         theme, room = item.theme, item.room
@@ -237,30 +248,104 @@ class _ChoiceTexts:
                     % {"number": theme.number, "title": title}
                 )
             elif theme is not None:
-                pieces.append(escape(_("Thème %(number)s", number=theme.number)))
+                pieces.append(_catalogue(_("Thème %(number)s", number=theme.number)))
             if room is not None:
                 pieces.append(escape(in_language(room.text("name", lang))))
             self._meta[key] = Markup(" · ").join(pieces)
         return self._meta[key]
 
-    def seats(self, left: int | None, own: bool, keeps_seat: bool) -> Markup:
+    def _mark(self, kind: str, item_id: int | str) -> Markup:
+        return Markup(f"{_SEAT_MARK}{kind}-{item_id}{_SEAT_MARK}")  # noqa: S704 — ASCII
+
+    def event_notice(self) -> Markup:
+        """The notice of a full event (the waiting list stays open), or nothing."""
+        if self.seats is None:
+            return self._mark("e", "event")
+        if self.seats.event != 0:
+            return Markup("")
+        return Markup('<p class="notice" role="status">%s</p>') % _catalogue(
+            _(
+                "L'événement est complet : vous pouvez vous inscrire sur la liste d'attente. "
+                "Nous vous écrirons dès qu'une place se libère."
+            )
+        )
+
+    def full_class(self, item_id: int, own: bool = False, keeps_seat: bool = False) -> Markup:
+        if self.seats is None:
+            return self._mark("c", item_id)
+        left = self.seats.items.get(item_id)
+        return Markup(" is-full") if left == 0 and not (own and keeps_seat) else Markup("")
+
+    def count(self, item_id: int) -> Markup:
+        if self.seats is None:
+            return self._mark("n", item_id)
+        left = self.seats.items.get(item_id)
+        return Markup("unlimited" if left is None else str(left))  # noqa: S704 — a number
+
+    def line(self, item_id: int, own: bool = False, keeps_seat: bool = False) -> Markup:
+        if self.seats is None:
+            return self._mark("t", item_id)
+        left = self.seats.items.get(item_id)
         key = (left, own, keeps_seat)
-        if key not in self._seats:
+        if key not in self._lines:
             full = Markup("<strong>%s</strong> — %s")
             if own and keeps_seat:
-                line = escape(
+                line = _catalogue(
                     _("Votre place y est réservée : vous la gardez si vous ne changez pas.")
                 )
             elif left is None:
-                line = escape(_("Places disponibles"))
+                line = _catalogue(_("Places disponibles"))
             elif left == 0 and keeps_seat:
-                line = full % (_("Complet"), _("vous ne pouvez pas le choisir"))
+                line = full % (
+                    _catalogue(_("Complet")),
+                    _catalogue(_("vous ne pouvez pas le choisir")),
+                )
             elif left == 0:
-                line = full % (_("Complet"), _("inscription sur liste d'attente"))
+                line = full % (
+                    _catalogue(_("Complet")),
+                    _catalogue(_("inscription sur liste d'attente")),
+                )
             else:
-                line = escape(ngettext("%(num)d place restante", "%(num)d places restantes", left))
-            self._seats[key] = line
-        return self._seats[key]
+                line = _catalogue(
+                    ngettext("%(num)d place restante", "%(num)d places restantes", left)
+                )
+            self._lines[key] = line
+        return self._lines[key]
+
+
+#: Around the stand-ins of the seats' values in a kept form (ASCII, unchanged by escaping).
+_SEAT_MARK = "@@seats-left-5f3a@@"
+_SEAT_HOLE = re.compile(re.escape(_SEAT_MARK) + r"([ecnt])-(\w+)" + re.escape(_SEAT_MARK))
+
+
+@dataclass(frozen=True)
+class _SeatHoles:
+    """A kept form cut at its seats' stand-ins: filled in for the seats of the moment in a
+    few milliseconds, where writing the page again took tens (a 500-workshop congress,
+    whose seats change with every registration)."""
+
+    parts: tuple[str, ...]
+    holes: tuple[tuple[str, str], ...]  # (kind, workshop id or "event") after each part
+
+    @classmethod
+    def cut(cls, html: str) -> _SeatHoles:
+        pieces = _SEAT_HOLE.split(html)
+        return cls(tuple(pieces[0::3]), tuple(zip(pieces[1::3], pieces[2::3], strict=True)))
+
+    def fill(self, seats) -> str:
+        texts = _ChoiceTexts(seats)
+        out = [self.parts[0]]
+        for (kind, key), part in zip(self.holes, self.parts[1:], strict=True):
+            if kind == "e":
+                out.append(texts.event_notice())
+            elif kind == "c":
+                out.append(texts.full_class(int(key)))
+            elif kind == "n":
+                out.append(texts.count(int(key)))
+            else:
+                out.append(texts.line(int(key)))
+            out.append(part)
+        return "".join(out)
 
 
 def _form_page(
@@ -278,8 +363,7 @@ def _form_page(
             event=event,
             form=form,
             rounds=choice_fields(event),
-            seats=seats_left(event),
-            choice_texts=_ChoiceTexts(),
+            choice_texts=_ChoiceTexts(seats_left(event)),
             choice_errors=choice_errors,
             selected=selected,
             ranked=_ranked(event),
@@ -329,10 +413,11 @@ _SUBMISSION_MARK = "submission-key-of-this-visitor-7c2d9a"
 
 
 def _fresh_form(versions: Versions):
-    """The empty form, built once per version of the programme, language, address and seats
-    left, and kept (eventapp.export_cache.page_cache) with stand-ins for the visitor's CSRF
-    token and submission key, put in on every request, compressed once
-    (eventapp.public.kept_page): a request reads the event's columns
+    """The empty form, written once per version of the programme, language and address with
+    stand-ins for the seats left (_SeatHoles), filled in and compressed once per number of
+    seats left (eventapp.public.kept_page), kept (eventapp.export_cache.page_cache) with
+    stand-ins for the visitor's CSRF token and submission key, put in on every request: a
+    request reads the event's columns
     with its version and the seats taken (two queries, their statements built once), the
     event and its programme only when the programme changed. Seats left are counted on every
     request, so they are always fresh."""
@@ -350,7 +435,7 @@ def _fresh_form(versions: Versions):
     seats = seats_left(row, known)
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
-    def page() -> str:
+    def page(texts: _ChoiceTexts) -> str:
         event = whole()
         # Before the form is made: its CSRF field takes its token when it is built, and the
         # kept page must hold the stand-in, never this visitor's token.
@@ -364,8 +449,7 @@ def _fresh_form(versions: Versions):
                 event=event,
                 form=form,
                 rounds=choice_fields(event),
-                seats=seats,
-                choice_texts=_ChoiceTexts(),
+                choice_texts=texts,
                 choice_errors={},
                 selected={},
                 ranked=ranked,
@@ -377,15 +461,22 @@ def _fresh_form(versions: Versions):
 
     token, submission = generate_csrf(), secrets.token_urlsafe(16)
     if has_flashes():  # a message for this visitor only: a page kept nowhere
-        return page().replace(_TOKEN_MARK, token).replace(_SUBMISSION_MARK, submission)
+        html = page(_ChoiceTexts(seats))
+        return html.replace(_TOKEN_MARK, token).replace(_SUBMISSION_MARK, submission)
+    key = _form_key(versions)
+    # Written once per version, language and address with the seats as stand-ins; filled in
+    # and compressed once per number of seats left (each registration changes them).
+    holes = cache.get(("seats holes", *key), lambda: _SeatHoles.cut(page(_ChoiceTexts())))
     kept = cache.get(
-        _form_key(versions, seats),
-        lambda: KeptPage.cut(page(), {"token": _TOKEN_MARK, "submission": _SUBMISSION_MARK}),
+        (*key, seats.event, tuple(seats.items.items())),
+        lambda: KeptPage.cut(
+            holes.fill(seats), {"token": _TOKEN_MARK, "submission": _SUBMISSION_MARK}
+        ),
     )
     return kept.response({"token": token.encode(), "submission": submission.encode()})
 
 
-def _form_key(versions: Versions, seats) -> tuple:
+def _form_key(versions: Versions) -> tuple:
     """What the kept form depends on (eventapp.public.page_cache.page_key, read from the
     request's environ as it came: the address's parts cost less so than as a URL)."""
     environ = request.environ
@@ -399,7 +490,6 @@ def _form_key(versions: Versions, seats) -> tuple:
         environ.get("PATH_INFO"),
         environ.get("QUERY_STRING"),
         current_app.config.get("BASE_URL"),
-        tuple(seats.items.items()),
     )
 
 
