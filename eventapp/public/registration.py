@@ -313,8 +313,9 @@ class _ChoiceTexts:
         return self._lines[key]
 
 
-#: Around the stand-ins of the seats' values in a kept form (ASCII, unchanged by escaping).
-_SEAT_MARK = "@@seats-left-5f3a@@"
+#: Around the stand-ins of the seats' values in a kept form (ASCII, unchanged by escaping),
+#: drawn anew by each process: no text an organiser writes can pass for one.
+_SEAT_MARK = f"@@seats-left-{secrets.token_hex(8)}@@"
 _SEAT_HOLE = re.compile(re.escape(_SEAT_MARK) + r"([ecnt])-(\w+)" + re.escape(_SEAT_MARK))
 
 
