@@ -228,7 +228,7 @@ class _ChoiceTexts:
     costs more than the rest of a choice's markup.
 
     ``seats`` None: the page is kept for every number of seats (the kept form), and each of
-    those values is a stand-in (:data:`SEAT_MARK`) that :class:`_SeatHoles` fills in."""
+    those values is a stand-in (``_SEAT_MARK``) that :class:`_SeatHoles` fills in."""
 
     def __init__(self, seats=None) -> None:
         self.seats = seats
