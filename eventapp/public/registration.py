@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from functools import cache
 
 from flask import (
     Response,
@@ -30,13 +32,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, lazy_pgettext
+from flask_babel import get_locale, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -44,12 +48,20 @@ from eventapp import mail
 from eventapp.allocation.preferences import check_preferences, offered_themes, rank_fields
 from eventapp.allocation.seating import PREFERENCES_MODE
 from eventapp.export_cache import page_cache
-from eventapp.extensions import csrf
-from eventapp.i18n import LANGUAGE_NAMES, language_name
-from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
-from eventapp.programme import Versions, load_items, published_event, published_versions
+from eventapp.extensions import csrf, db
+from eventapp.i18n import LANGUAGE_NAMES, in_language, language_name
+from eventapp.models import (
+    Event,
+    EventStatus,
+    EventVersion,
+    ProgrammeItem,
+    Registration,
+    RegistrationStatus,
+)
+from eventapp.programme import Versions, load_items, published_event
 from eventapp.public.blueprint import bp
-from eventapp.public.page_cache import has_flashes, page_key
+from eventapp.public.kept_page import KeptPage
+from eventapp.public.page_cache import has_flashes
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
@@ -203,6 +215,140 @@ def _ranked(event: Event) -> bool:
     return event.allocation_mode == PREFERENCES_MODE
 
 
+def _catalogue(text: str) -> Markup:
+    """A text of the translation catalogue, written as is (as the templates' gettext does)."""
+    return Markup(text)  # noqa: S704 — the catalogue, not input
+
+
+class _ChoiceTexts:
+    """What the form writes of each workshop besides its title: the theme and room line, and
+    what depends on the seats left (the "full" mark, ``data-seats-left``, the seats line, the
+    event's "full" notice). Each line is written once per theme and room, or per number of
+    seats, for one page: a congress repeats them hundreds of times, and a translated line
+    costs more than the rest of a choice's markup.
+
+    ``seats`` None: the page is kept for every number of seats (the kept form), and each of
+    those values is a stand-in (``_SEAT_MARK``) that :class:`_SeatHoles` fills in."""
+
+    def __init__(self, seats=None) -> None:
+        self.seats = seats
+        self._meta: dict[tuple, Markup] = {}
+        self._lines: dict[tuple, Markup] = {}
+
+    def meta(self, item: ProgrammeItem) -> Markup:
+        theme, room = item.theme, item.room
+        key = (item.theme_id, item.room_id, theme is not None and theme.title == item.title)
+        if key not in self._meta:
+            lang = _language()
+            pieces = []
+            if theme is not None and theme.title != item.title:
+                title = in_language(theme.text("title", lang))
+                pieces.append(
+                    Markup(_("Thème %(number)s : %(title)s"))  # noqa: S704 — the catalogue
+                    % {"number": theme.number, "title": title}
+                )
+            elif theme is not None:
+                pieces.append(_catalogue(_("Thème %(number)s", number=theme.number)))
+            if room is not None:
+                pieces.append(escape(in_language(room.text("name", lang))))
+            self._meta[key] = Markup(" · ").join(pieces)
+        return self._meta[key]
+
+    def _mark(self, kind: str, item_id: int | str) -> Markup:
+        return Markup(f"{_SEAT_MARK}{kind}-{item_id}{_SEAT_MARK}")  # noqa: S704 — ASCII
+
+    def event_notice(self) -> Markup:
+        """The notice of a full event (the waiting list stays open), or nothing."""
+        if self.seats is None:
+            return self._mark("e", "event")
+        if self.seats.event != 0:
+            return Markup("")
+        return Markup('<p class="notice" role="status">%s</p>') % _catalogue(
+            _(
+                "L'événement est complet : vous pouvez vous inscrire sur la liste d'attente. "
+                "Nous vous écrirons dès qu'une place se libère."
+            )
+        )
+
+    def full_class(self, item_id: int, own: bool = False, keeps_seat: bool = False) -> Markup:
+        if self.seats is None:
+            return self._mark("c", item_id)
+        left = self.seats.items.get(item_id)
+        return Markup(" is-full") if left == 0 and not (own and keeps_seat) else Markup("")
+
+    def count(self, item_id: int) -> Markup:
+        if self.seats is None:
+            return self._mark("n", item_id)
+        left = self.seats.items.get(item_id)
+        return Markup("unlimited" if left is None else str(left))  # noqa: S704 — a number
+
+    def line(self, item_id: int, own: bool = False, keeps_seat: bool = False) -> Markup:
+        if self.seats is None:
+            return self._mark("t", item_id)
+        left = self.seats.items.get(item_id)
+        key = (left, own, keeps_seat)
+        if key not in self._lines:
+            full = Markup("<strong>%s</strong> — %s")
+            if own and keeps_seat:
+                line = _catalogue(
+                    _("Votre place y est réservée : vous la gardez si vous ne changez pas.")
+                )
+            elif left is None:
+                line = _catalogue(_("Places disponibles"))
+            elif left == 0 and keeps_seat:
+                line = full % (
+                    _catalogue(_("Complet")),
+                    _catalogue(_("vous ne pouvez pas le choisir")),
+                )
+            elif left == 0:
+                line = full % (
+                    _catalogue(_("Complet")),
+                    _catalogue(_("inscription sur liste d'attente")),
+                )
+            else:
+                line = _catalogue(
+                    ngettext("%(num)d place restante", "%(num)d places restantes", left)
+                )
+            self._lines[key] = line
+        return self._lines[key]
+
+
+#: Around the stand-ins of the seats' values in a kept form (ASCII, unchanged by escaping),
+#: drawn anew by each process: no text an organiser writes can pass for one.
+_SEAT_MARK = f"@@seats-left-{secrets.token_hex(8)}@@"
+_SEAT_HOLE = re.compile(re.escape(_SEAT_MARK) + r"([ecnt])-(\w+)" + re.escape(_SEAT_MARK))
+
+
+@dataclass(frozen=True)
+class _SeatHoles:
+    """A kept form cut at its seats' stand-ins: filled in for the seats of the moment in a
+    few milliseconds, where writing the page again took tens (a 500-workshop congress,
+    whose seats change with every registration)."""
+
+    parts: tuple[str, ...]
+    holes: tuple[tuple[str, str], ...]  # (kind, workshop id or "event") after each part
+
+    @classmethod
+    def cut(cls, html: str) -> _SeatHoles:
+        pieces = _SEAT_HOLE.split(html)
+        return cls(tuple(pieces[0::3]), tuple(zip(pieces[1::3], pieces[2::3], strict=True)))
+
+    def fill(self, seats) -> str:
+        texts = _ChoiceTexts(seats)
+        out = [self.parts[0]]
+        for (kind, key), part in zip(self.holes, self.parts[1:], strict=True):
+            if kind == "e":
+                out.append(texts.event_notice())
+            elif kind == "c":
+                out.append(texts.full_class(int(key)))
+            elif kind == "n":
+                out.append(texts.count(int(key)))
+            else:
+                out.append(texts.line(int(key)))
+            out.append(part)
+        return "".join(out)
+
+
 def _form_page(
     event: Event,
     form: FlaskForm,
@@ -218,7 +364,7 @@ def _form_page(
             event=event,
             form=form,
             rounds=choice_fields(event),
-            seats=seats_left(event),
+            choice_texts=_ChoiceTexts(seats_left(event)),
             choice_errors=choice_errors,
             selected=selected,
             ranked=_ranked(event),
@@ -230,6 +376,37 @@ def _form_page(
     )
 
 
+@cache
+def _form_versions_statement():
+    """Built once (a statement costs more to build than the query takes to run): the
+    published event's columns that the form's key, its registration window and its seats
+    read, and its programme's version (eventapp.programme.published_versions, lighter)."""
+    return (
+        select(
+            Event.id,
+            Event.created_at,
+            Event.updated_at,
+            Event.starts_at,
+            Event.capacity,
+            Event.registration_open,
+            Event.registration_opens_at,
+            Event.registration_closes_at,
+            EventVersion.programme,
+        )
+        .outerjoin(EventVersion, EventVersion.event_id == Event.id)
+        .where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
+    )
+
+
+def _form_versions(slug: str) -> Versions | None:
+    # Columns only, nothing pending to flush on a GET: Core's execution is enough, and
+    # lighter than the ORM's.
+    row = db.session.connection().execute(_form_versions_statement(), {"slug": slug}).first()
+    if row is None:
+        return None
+    return Versions(row, row.programme or 0)
+
+
 # Stand-ins for the two values of the form that are each visitor's own (the CSRF token, which
 # the language switch shares, and the submission key), replaced in the kept page.
 _TOKEN_MARK = "csrf-token-of-this-visitor-0e5b1f"  # noqa: S105  (not a secret)
@@ -237,20 +414,30 @@ _SUBMISSION_MARK = "submission-key-of-this-visitor-7c2d9a"
 
 
 def _fresh_form(versions: Versions):
-    """The empty form, built once per version of the programme, language, address and seats
-    left, and kept (eventapp.export_cache.page_cache) with stand-ins for the visitor's CSRF
-    token and submission key, put in on every request: a request reads the event's row with
-    its version and the seats taken (two queries), the programme only when the programme
-    changed. Seats left are counted on every request, so they are always fresh."""
-    event = versions.event
+    """The empty form, written once per version of the programme, language and address with
+    stand-ins for the seats left (_SeatHoles), filled in and compressed once per number of
+    seats left (eventapp.public.kept_page), kept (eventapp.export_cache.page_cache) with
+    stand-ins for the visitor's CSRF token and submission key, put in on every request: a
+    request reads the event's columns
+    with its version and the seats taken (two queries, their statements built once), the
+    event and its programme only when the programme changed. Seats left are counted on every
+    request, so they are always fresh."""
+    row = versions.event
     cache = page_cache()
-    known = cache.get(("register capacities", versions.key), lambda: capacities(load_items(event)))
-    seats = seats_left(event, known)
+    loaded: list[Event] = []
+
+    def whole() -> Event:
+        if not loaded:
+            event = db.session.get(Event, row.id)
+            loaded.append(load_items(event))
+        return loaded[0]
+
+    known = cache.get(("register capacities", versions.key), lambda: capacities(whole()))
+    seats = seats_left(row, known)
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
-    def page() -> str:
-        if "items" not in event.__dict__:
-            load_items(event)
+    def page(texts: _ChoiceTexts) -> str:
+        event = whole()
         # Before the form is made: its CSRF field takes its token when it is built, and the
         # kept page must hold the stand-in, never this visitor's token.
         setattr(g, field, _TOKEN_MARK)  # what generate_csrf() answers in this request
@@ -263,7 +450,7 @@ def _fresh_form(versions: Versions):
                 event=event,
                 form=form,
                 rounds=choice_fields(event),
-                seats=seats,
+                choice_texts=texts,
                 choice_errors={},
                 selected={},
                 ranked=ranked,
@@ -273,12 +460,37 @@ def _fresh_form(versions: Versions):
         finally:
             g.pop(field, None)
 
-    if has_flashes():  # a message for this visitor only
-        html = page()
-    else:
-        html = cache.get(page_key("register", versions.key, tuple(seats.items.items())), page)
-    return html.replace(_TOKEN_MARK, generate_csrf()).replace(
-        _SUBMISSION_MARK, secrets.token_urlsafe(16)
+    token, submission = generate_csrf(), secrets.token_urlsafe(16)
+    if has_flashes():  # a message for this visitor only: a page kept nowhere
+        html = page(_ChoiceTexts(seats))
+        return html.replace(_TOKEN_MARK, token).replace(_SUBMISSION_MARK, submission)
+    key = _form_key(versions)
+    # Written once per version, language and address with the seats as stand-ins; filled in
+    # and compressed once per number of seats left (each registration changes them).
+    holes = cache.get(("seats holes", *key), lambda: _SeatHoles.cut(page(_ChoiceTexts())))
+    kept = cache.get(
+        (*key, seats.event, tuple(seats.items.items())),
+        lambda: KeptPage.cut(
+            holes.fill(seats), {"token": _TOKEN_MARK, "submission": _SUBMISSION_MARK}
+        ),
+    )
+    return kept.response({"token": token.encode(), "submission": submission.encode()})
+
+
+def _form_key(versions: Versions) -> tuple:
+    """What the kept form depends on (eventapp.public.page_cache.page_key, read from the
+    request's environ as it came: the address's parts cost less so than as a URL)."""
+    environ = request.environ
+    return (
+        "register",
+        versions.key,
+        str(get_locale()),
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SCRIPT_NAME"),
+        environ.get("PATH_INFO"),
+        environ.get("QUERY_STRING"),
+        current_app.config.get("BASE_URL"),
     )
 
 
@@ -293,7 +505,7 @@ def _csrf_message(form: FlaskForm) -> str | None:
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
     if request.method == "GET":
-        versions = published_versions(slug, whole=True)
+        versions = _form_versions(slug)
         if versions is not None and registration_window(versions.event) == Window.OPEN:
             return _fresh_form(versions)
     event = _open_event_or_404(slug)

@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, null, select, union_all
+from sqlalchemy import bindparam, func, null, select, union_all
 
 from eventapp.extensions import db
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationChoice
@@ -149,8 +150,11 @@ class Taken:
             self.items[item_id] = self.items.get(item_id, 0) + 1
 
 
-def seats_taken(event_id: int) -> Taken:
-    confirmed = (Registration.event_id == event_id) & (
+@cache
+def _seats_taken_statement():
+    """Built once: a statement costs more to build than the query takes to run (every form
+    request and every registration counts seats)."""
+    confirmed = (Registration.event_id == bindparam("event_id")) & (
         Registration.status == RegistrationStatus.CONFIRMED
     )
     # One query: the event's row has no item (NULL), then one row per workshop.
@@ -161,8 +165,12 @@ def seats_taken(event_id: int) -> Taken:
         .where(confirmed)
         .group_by(RegistrationChoice.item_id)
     )
+    return union_all(people, per_workshop)
+
+
+def seats_taken(event_id: int) -> Taken:
     taken = Taken()
-    for item_id, count in db.session.execute(union_all(people, per_workshop)):
+    for item_id, count in db.session.execute(_seats_taken_statement(), {"event_id": event_id}):
         if item_id is None:
             taken.event = count
         else:
