@@ -19,7 +19,8 @@ from eventapp.programme import (
     Versions,
     event_speakers,
     programme_days,
-    published_event,
+    programme_entries,
+    published_event_row,
     published_events,
     published_versions,
 )
@@ -95,7 +96,8 @@ def index():
 
 
 def _event_or_404(slug: str):
-    event = published_event(slug)
+    """The event's row; its programme is read as plain rows (programme_entries)."""
+    event = published_event_row(slug)
     if event is None:
         abort(404)
     return event
@@ -115,11 +117,12 @@ def event_page(slug: str):
 
     def build() -> str:
         event = _event_or_404(slug)
+        items = programme_entries(event)
         return render_template(
             "public/event.html",
             event=event,
-            days=programme_days(event),
-            speakers=event_speakers(event),
+            days=programme_days(event, items),
+            speakers=event_speakers(event, items),
             registration_is_open=is_open,
         )
 
@@ -132,7 +135,8 @@ def speakers_page(slug: str):
 
     def build() -> str:
         event = _event_or_404(slug)
-        return render_template("public/speakers.html", event=event, speakers=event_speakers(event))
+        speakers = event_speakers(event, programme_entries(event))
+        return render_template("public/speakers.html", event=event, speakers=speakers)
 
     return cached_response(page_key("speakers", versions.key), build)
 
