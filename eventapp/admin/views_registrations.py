@@ -158,7 +158,7 @@ def _list_page(event: Event, filters: dict, page: int = 1):
 
 @bp.get("/events/<int:event_id>/registrations")
 def registrations(event_id: int):
-    event = get_event(event_id)
+    event = get_event(event_id, speakers=False)
     return _list_page(event, _filters(request.args), page=_page(request.args))
 
 
@@ -264,7 +264,7 @@ def registration_move(event_id: int, registration_id: int):
 
 @bp.get("/events/<int:event_id>/registrations.csv")
 def registrations_export(event_id: int):
-    event = get_event(event_id)
+    event = get_event(event_id, speakers=False)
     body = registrations_csv(event)
     audit.record(event, "registrations.exported", event, detail={"format": "csv"})
     return Response(
