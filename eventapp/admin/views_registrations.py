@@ -48,6 +48,7 @@ from eventapp.admin.translations import translated_form, translation_fields
 from eventapp.admin.views import _safe_next, get_event
 from eventapp.extensions import db
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
+from eventapp.programme import choice_blocks
 from eventapp.registration import (
     RegistrationRefused,
     cancel,
@@ -128,9 +129,11 @@ def _list_page(event: Event, filters: dict, page: int = 1):
     page = min(page, pages)
     rows = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     # Each row names its workshops only; every action is on the registration's own page.
+    # The rounds are worked out once for the rows and the counts.
+    blocks = choice_blocks(event)
     round_of = {
         item.id: (number, item)
-        for number, (_name, block) in enumerate(choice_fields(event), 1)
+        for number, block in enumerate(blocks, 1)
         for item in block.workshops
     }
     return render_template(
@@ -148,7 +151,7 @@ def _list_page(event: Event, filters: dict, page: int = 1):
         page=page,
         pages=pages,
         total=len(everyone),
-        counts=registration_counts(event, everyone),
+        counts=registration_counts(event, everyone, blocks),
         positions=waitlist_positions(everyone),
         filters=filters,
         status_labels=STATUS_LABELS,
