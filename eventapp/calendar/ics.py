@@ -34,7 +34,7 @@ from icalendar import (
 )
 from icalendar import Event as VEvent
 from icalendar.caselessdict import canonsort_keys
-from icalendar.parser import escape_char
+from icalendar.parser import _escape_char  # what vText.to_ical() escapes with
 
 from eventapp.calendar.vtimezone import first_local_year, vtimezone
 from eventapp.models import Event, ItemKind, ProgrammeItem
@@ -171,7 +171,7 @@ def _text(name: str, value: str, language: str | None = None) -> str:
     as ``vText(value).to_ical()`` writes it, decoded (:func:`_decoded`), without building
     the vText."""
     head = f"{name};LANGUAGE={language}" if language else name
-    return f"{head}:{escape_char(value).removeprefix(_BOM)}"
+    return f"{head}:{_escape_char(value).removeprefix(_BOM)}"
 
 
 _BOM = "\ufeff"
