@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import url_for
+from flask_babel import get_locale, refresh
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from test_admin_support import PASSWORD, create_organiser, login
@@ -14,6 +16,12 @@ from test_admin_support import PASSWORD, create_organiser, login
 from bench.make_large_event import make_large_event
 from eventapp.extensions import db
 from eventapp.models import Event, ItemSpeaker, ProgrammeItem, Registration, Speaker
+from eventapp.programme import programme_entries
+from eventapp.public.programme_html import ItemWriter
+
+# The item as the event page's template wrote it (templates/public/_item.html, included
+# once per item, before eventapp.public.programme_html wrote the items in Python).
+JINJA_ITEM = Path(__file__).parent / "golden" / "event_item.jinja"
 
 
 @contextmanager
@@ -105,3 +113,52 @@ def test_template_messages_follow_each_requests_language(app, client) -> None:
     page = client.get("/events/big/?lang=nl").text
     assert "Toevoegen aan mijn agenda (.ics)" in page
     assert "Ajouter à mon agenda (.ics)" not in page
+
+
+def _bilingual_event():
+    """An event in French and Dutch whose items cover every case of the item's markup:
+    texts in the page's language or in the fallback, quotation marks and markup characters
+    in a title, a theme named like its item, no room, no theme, no speaker, no description."""
+    from datetime import UTC, datetime
+
+    make_large_event("bi", days=1, rooms=3, items=18, speakers=12, registrations=0)
+    event = db.session.scalars(select(Event).where(Event.slug == "bi")).one()
+    event.declare_languages(["fr", "nl"])
+    items = sorted(event.items, key=lambda item: item.id)
+    for n, item in enumerate(items):
+        if n % 2:
+            item.set_translation("title", "nl", f"Werkgroep {n} <b>&</b>")
+        if n % 5 == 0:
+            item.set_translation("description_md", "nl", "Een *werkgroep*.")
+    items[1].title = "Atelier « Les enfants d’abord » & co"
+    items[1].set_translation("title", "nl", "Werkgroep “Kinderen eerst” <i>")
+    items[2].title = items[2].theme.title
+    items[3].room_id = None
+    items[4].speaker_links.clear()
+    items[5].description_md = ""
+    items[6].theme_id = None
+    items[7].cancelled_at = datetime(2027, 1, 1, tzinfo=UTC)
+    event.rooms[0].set_translation("name", "nl", "Zaal 1")
+    event.themes[1].set_translation("title", "nl", "Thema 2")
+    for speaker in db.session.scalars(select(Speaker).limit(6)):
+        speaker.set_translation("role", "nl", "projectleider")
+    db.session.commit()
+    return event
+
+
+def test_items_written_in_python_are_the_templates_bytes(app, ctx) -> None:
+    event = _bilingual_event()
+    template = app.jinja_env.from_string(JINJA_ITEM.read_text())
+    rows = programme_entries(event)
+    assert len(rows) == 18
+    for lang in ("fr", "nl", "en"):
+        with app.test_request_context(f"/events/bi/?lang={lang}"):
+            refresh()  # the locale is kept in the test's app context: read it again
+            assert str(get_locale()) == lang
+            writer = ItemWriter(event, lang)
+            for item in rows:
+                expected = template.render(item=item, event=event)
+                assert writer.item(item) == expected, (lang, item.id)
+            # and the same from the ORM's items
+            for item in event.items:
+                assert writer.item(item) == template.render(item=item, event=event)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from flask import abort, current_app, g, redirect, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -26,6 +27,7 @@ from eventapp.programme import (
 )
 from eventapp.public.blueprint import bp
 from eventapp.public.page_cache import SHARED_PAGE, cached_response, page_key
+from eventapp.public.programme_html import ItemWriter
 from eventapp.registration.rules import Window, registration_window
 from eventapp.request_input import current_path, same_site_path
 
@@ -124,6 +126,7 @@ def event_page(slug: str):
             days=programme_days(event, items),
             speakers=event_speakers(event, items),
             registration_is_open=is_open,
+            item_writer=ItemWriter(event, str(get_locale())),
         )
 
     return cached_response(page_key("event", versions.key, is_open), build)
