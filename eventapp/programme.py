@@ -89,9 +89,10 @@ def theme_key(item: ProgrammeItem) -> str:
     return f"item-{item.id}"
 
 
-def choice_blocks(event: Event) -> list[Block]:
-    """The blocks in which a participant picks one workshop (the rounds)."""
-    live = [item for item in event.items if not item.cancelled_at]
+def choice_blocks(event: Event, items: list[ProgrammeItem] | None = None) -> list[Block]:
+    """The blocks in which a participant picks one workshop (the rounds). ``items``: the
+    event's items (or :func:`programme_entries`), ``event.items`` if None."""
+    live = [item for item in (event.items if items is None else items) if not item.cancelled_at]
     return [block for block in parallel_blocks(live) if block.workshops]
 
 
@@ -224,6 +225,7 @@ class RoomRow(Texts):
     id: int
     name: str
     position: int
+    capacity: int | None
     translations: dict
     language_list: tuple[str, ...]
 
@@ -274,15 +276,17 @@ class ItemRow(Texts):
     speakers: list[SpeakerRow] = field(default_factory=list)
 
 
-def programme_entries(event: Event) -> list[ItemRow]:
+def programme_entries(event: Event, speakers: bool = True) -> list[ItemRow]:
     """The event's items (cancelled ones too), in the order of ``Event.items``, with their
     room, theme and speakers (in their order), as plain rows: four queries, however many
-    items."""
+    items (three and no speakers with ``speakers=False``)."""
     languages = event.language_list
     rooms = {
-        row.id: RoomRow(row.id, row.name, row.position, row.translations or {}, languages)
+        row.id: RoomRow(
+            row.id, row.name, row.position, row.capacity, row.translations or {}, languages
+        )
         for row in db.session.execute(
-            select(Room.id, Room.name, Room.position, Room.translations).where(
+            select(Room.id, Room.name, Room.position, Room.capacity, Room.translations).where(
                 Room.event_id == event.id
             )
         )
@@ -324,7 +328,9 @@ def programme_entries(event: Event) -> list[ItemRow]:
         item.theme = themes.get(item.theme_id)
         items.append(item)
         by_id[item.id] = item
-    speakers: dict[int, SpeakerRow] = {}
+    if not speakers:
+        return items
+    people: dict[int, SpeakerRow] = {}
     for item_id, speaker_id, *values, translations in db.session.execute(
         select(
             ItemSpeaker.item_id,
@@ -340,9 +346,9 @@ def programme_entries(event: Event) -> list[ItemRow]:
         .where(ProgrammeItem.event_id == event.id)
         .order_by(ItemSpeaker.item_id, ItemSpeaker.position, ItemSpeaker.id)
     ):
-        speaker = speakers.get(speaker_id)
+        speaker = people.get(speaker_id)
         if speaker is None:
-            speaker = speakers[speaker_id] = SpeakerRow(speaker_id, *values, translations or {})
+            speaker = people[speaker_id] = SpeakerRow(speaker_id, *values, translations or {})
         by_id[item_id].speakers.append(speaker)
     return items
 

@@ -18,7 +18,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from eventapp import audit, mail
 from eventapp.admin.account_views import start_second_step
@@ -90,31 +90,23 @@ def _safe_next(target: str | None) -> str:
     return same_site_path(target, "/admin/") or url_for("admin.index")
 
 
-def get_event(event_id: int, speakers: bool = True) -> Event:
+def get_event(event_id: int, programme: bool = True) -> Event:
     """The event if this account manages it; 404 otherwise (guessed ids reveal nothing).
 
     Its rooms, themes, managers and programme come loaded in a fixed number of queries;
-    ``speakers=False``: the items with their room and theme but not their speakers (the
-    registrations' pages, which name no speaker, on a programme of hundreds of items).
+    ``programme=False``: its row and managers only, for the pages that read the programme
+    as plain rows (eventapp.programme.programme_entries: the registrations' list and
+    export, on a programme of hundreds of items).
     """
-    if speakers:
-        items = selectinload(Event.items).options(
-            selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker)
-        )
-    else:
-        items = selectinload(Event.items).options(
-            joinedload(ProgrammeItem.room), joinedload(ProgrammeItem.theme)
-        )
-    statement = (
-        select(Event)
-        .where(Event.id == event_id)
-        .options(
-            selectinload(Event.managers),
+    statement = select(Event).where(Event.id == event_id).options(selectinload(Event.managers))
+    if programme:
+        statement = statement.options(
             selectinload(Event.rooms),
             selectinload(Event.themes),
-            items,
+            selectinload(Event.items).options(
+                selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker)
+            ),
         )
-    )
     event = db.session.scalars(statement).first()
     if event is None or not can_manage(current_user, event):
         abort(404)

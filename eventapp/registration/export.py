@@ -18,7 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import subqueryload
 
 from eventapp.extensions import db
-from eventapp.models import Event, Registration, RegistrationChoice, RegistrationStatus
+from eventapp.models import (
+    Event,
+    ProgrammeItem,
+    Registration,
+    RegistrationChoice,
+    RegistrationStatus,
+)
 from eventapp.registration.rules import choice_fields
 
 #: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
@@ -69,7 +75,7 @@ _ROW_COLUMNS = (
 )
 
 
-def registration_rows(event: Event) -> list[dict]:
+def registration_rows(event: Event, items: list[ProgrammeItem] | None = None) -> list[dict]:
     """One dict per registration (erased ones left out), oldest first.
 
     Keys: id, status, waitlist_position, first_name, last_name, email, organisation,
@@ -78,7 +84,8 @@ def registration_rows(event: Event) -> list[dict]:
     programme (item_id and title None when nothing is picked in that round).
 
     Read as columns in two queries (the people, then their choices), not as ORM objects:
-    an export of 5,000 people builds no Registration and no RegistrationChoice.
+    an export of 5,000 people builds no Registration and no RegistrationChoice. ``items``:
+    the event's items (or eventapp.programme.programme_entries), ``event.items`` if None.
     """
     current = (Registration.event_id == event.id) & Registration.erased_at.is_(None)
     people = db.session.execute(
@@ -97,7 +104,7 @@ def registration_rows(event: Event) -> list[dict]:
         key=lambda person: (person.waitlist_rank or 0, person.id),
     )
     positions = {person.id: number for number, person in enumerate(waiting, 1)}
-    rounds = choice_fields(event)
+    rounds = choice_fields(event, items)
     round_of = {
         item.id: (number, item)
         for number, (_name, block) in enumerate(rounds, 1)
@@ -168,10 +175,11 @@ def _local(zone: tzinfo, iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def registrations_csv(event: Event) -> bytes:
-    """The registrations as a CSV file for spreadsheets (see the module's docstring)."""
-    rows = registration_rows(event)
-    rounds = len(rows[0]["choices"]) if rows else len(choice_fields(event))
+def registrations_csv(event: Event, items: list[ProgrammeItem] | None = None) -> bytes:
+    """The registrations as a CSV file for spreadsheets (see the module's docstring).
+    ``items``: as :func:`registration_rows`."""
+    rows = registration_rows(event, items)
+    rounds = len(rows[0]["choices"]) if rows else len(choice_fields(event, items))
     header = [
         _("Nom"),
         _("Prénom"),
