@@ -15,6 +15,7 @@ from eventapp.extensions import db
 SLUG = "large-event"
 URLS = {
     "event page": f"/events/{SLUG}/",
+    "speakers page": f"/events/{SLUG}/speakers",
     "registration form": f"/events/{SLUG}/register",
     "calendar.ics": f"/events/{SLUG}/calendar.ics",
     "schedule.xml": f"/events/{SLUG}/schedule.xml",
@@ -128,6 +129,6 @@ def run(app: Flask, runs: int) -> list[Figure]:
         )
         if name == "calendar.ics":
             figures.append(_cold_calendar(app, client, url, runs, baseline))
-        elif name in ("event page", "registration form"):
+        elif name in ("event page", "speakers page", "registration form"):
             figures.append(_cold_page(app, client, name, url, runs, baseline))
     return figures

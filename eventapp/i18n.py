@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -37,9 +38,11 @@ def long_date(instant: datetime, tz: str) -> str:
     return format_date(local.date(), format="full", locale=str(get_locale()))
 
 
+@lru_cache(maxsize=4096)
 def clock_time(instant: datetime, tz: str) -> str:
     """24-hour wall-clock time where the event is, "09:30": the same in fr, nl and en
-    (formatted directly: a programme page shows it a thousand times)."""
+    (formatted directly: a programme page shows it a thousand times, and its items share a
+    few dozen instants, each formatted once: a pure function of the instant and the zone)."""
     from zoneinfo import ZoneInfo
 
     return instant.astimezone(ZoneInfo(tz)).strftime("%H:%M")
@@ -118,10 +121,29 @@ def gettext(string: str, **variables: Any) -> str:
     return translated % quoted_values(translated, variables) if variables else translated
 
 
+def _render_translations(context: Context):
+    """The catalogue of the page being rendered, looked up once per render and language
+    rather than once per message (a programme of 500 items asks for a thousand). Kept on
+    the render's evaluation context, which the contexts derived inside its loops share,
+    with the request's locale object (Flask-Babel's, a new one in every request and under
+    force_locale): a render in another language, or a macro module Jinja keeps from an
+    earlier request, finds a different locale and looks its catalogue up again."""
+    babel = g.get("_flask_babel") if g else None
+    locale = getattr(babel, "babel_locale", None)
+    kept = getattr(context.eval_ctx, "eventapp_translations", None)
+    if locale is not None and kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    locale = getattr(babel, "babel_locale", None)  # set by the lookup when it was not yet
+    if locale is not None:
+        context.eval_ctx.eventapp_translations = (locale, translations)
+    return translations
+
+
 @pass_context
 def _template_gettext(context: Context, string: str, **variables: Any) -> str:
     """Jinja's new-style gettext (jinja2.ext), with :func:`quoted_values`."""
-    translated = get_translations().ugettext(string)
+    translated = _render_translations(context).ugettext(string)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 — the catalogue, as jinja2.ext does
     return translated % quoted_values(translated, variables)
@@ -132,7 +154,7 @@ def _template_ngettext(
     context: Context, singular: str, plural: str, num: int, **variables: Any
 ) -> str:
     variables.setdefault("num", num)
-    translated = get_translations().ungettext(singular, plural, num)
+    translated = _render_translations(context).ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 — the catalogue, as jinja2.ext does
     return translated % quoted_values(translated, variables)

@@ -17,8 +17,11 @@ from eventapp.models import (
     ItemKind,
     ItemSpeaker,
     ProgrammeItem,
+    Room,
     Speaker,
+    Theme,
 )
+from eventapp.models.translated import Texts
 
 
 @dataclass
@@ -86,9 +89,10 @@ def theme_key(item: ProgrammeItem) -> str:
     return f"item-{item.id}"
 
 
-def choice_blocks(event: Event) -> list[Block]:
-    """The blocks in which a participant picks one workshop (the rounds)."""
-    live = [item for item in event.items if not item.cancelled_at]
+def choice_blocks(event: Event, items: list[ProgrammeItem] | None = None) -> list[Block]:
+    """The blocks in which a participant picks one workshop (the rounds). ``items``: the
+    event's items (or :func:`programme_entries`), ``event.items`` if None."""
+    live = [item for item in (event.items if items is None else items) if not item.cancelled_at]
     return [block for block in parallel_blocks(live) if block.workshops]
 
 
@@ -134,10 +138,13 @@ def published_events() -> list[Event]:
     return list(db.session.scalars(statement))
 
 
-def event_speakers(event: Event) -> list[tuple[Speaker, list[ProgrammeItem]]]:
-    """Each speaker of the event with the items they speak in, in order of first appearance."""
+def event_speakers(
+    event: Event, items: list[ProgrammeItem] | None = None
+) -> list[tuple[Speaker, list[ProgrammeItem]]]:
+    """Each speaker of the event with the items they speak in, sorted by name.
+    ``items``: the event's items (or :func:`programme_entries`), ``event.items`` if None."""
     by_speaker: dict[int, tuple[Speaker, list[ProgrammeItem]]] = {}
-    for item in event.items:
+    for item in event.items if items is None else items:
         if item.cancelled_at:
             continue
         for speaker in item.speakers:
@@ -201,3 +208,153 @@ def load_items(event: Event) -> Event:
     )
     set_committed_value(event, "items", list(db.session.scalars(statement)))
     return event
+
+
+# --- The programme as the public pages and the programme calendar read it ----------------
+#
+# Plain rows, read column by column in four queries (rooms, themes, items, speakers): no ORM
+# object, no identity map, no lazy load of an item's event for its languages. They carry
+# the attribute names of the models for what they hold (``text()``, ``room``, ``theme``,
+# ``speakers``, ``byline_in()``…), so the blocks above, the templates and
+# eventapp.calendar.ics read them as they read the models. Read only: nothing is written
+# through them.
+
+
+@dataclass(eq=False)
+class RoomRow(Texts):
+    id: int
+    name: str
+    position: int
+    capacity: int | None
+    translations: dict
+    language_list: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class ThemeRow(Texts):
+    id: int
+    number: int
+    title: str
+    description_md: str
+    translations: dict
+    language_list: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class SpeakerRow(Texts):
+    id: int
+    name: str
+    role: str
+    organisation: str
+    language: str
+    translations: dict
+
+    language_list = Speaker.language_list
+    byline = Speaker.byline
+    byline_in = Speaker.byline_in
+
+
+@dataclass(eq=False)
+class ItemRow(Texts):
+    id: int
+    kind: ItemKind
+    title: str
+    description_md: str
+    starts_at: datetime
+    ends_at: datetime
+    room_id: int | None
+    theme_id: int | None
+    capacity: int | None
+    sequence: int
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    translations: dict
+    language_list: tuple[str, ...]
+    room: RoomRow | None = None
+    theme: ThemeRow | None = None
+    speakers: list[SpeakerRow] = field(default_factory=list)
+
+
+def programme_entries(event: Event, speakers: bool = True) -> list[ItemRow]:
+    """The event's items (cancelled ones too), in the order of ``Event.items``, with their
+    room, theme and speakers (in their order), as plain rows: four queries, however many
+    items (three and no speakers with ``speakers=False``)."""
+    languages = event.language_list
+    rooms = {
+        row.id: RoomRow(
+            row.id, row.name, row.position, row.capacity, row.translations or {}, languages
+        )
+        for row in db.session.execute(
+            select(Room.id, Room.name, Room.position, Room.capacity, Room.translations).where(
+                Room.event_id == event.id
+            )
+        )
+    }
+    themes = {
+        row.id: ThemeRow(
+            row.id, row.number, row.title, row.description_md, row.translations or {}, languages
+        )
+        for row in db.session.execute(
+            select(
+                Theme.id, Theme.number, Theme.title, Theme.description_md, Theme.translations
+            ).where(Theme.event_id == event.id)
+        )
+    }
+    columns = (
+        ProgrammeItem.id,
+        ProgrammeItem.kind,
+        ProgrammeItem.title,
+        ProgrammeItem.description_md,
+        ProgrammeItem.starts_at,
+        ProgrammeItem.ends_at,
+        ProgrammeItem.room_id,
+        ProgrammeItem.theme_id,
+        ProgrammeItem.capacity,
+        ProgrammeItem.sequence,
+        ProgrammeItem.cancelled_at,
+        ProgrammeItem.created_at,
+        ProgrammeItem.updated_at,
+    )
+    items = []
+    by_id: dict[int, ItemRow] = {}
+    for *values, translations in db.session.execute(
+        select(*columns, ProgrammeItem.translations)
+        .where(ProgrammeItem.event_id == event.id)
+        .order_by(ProgrammeItem.starts_at, ProgrammeItem.room_id, ProgrammeItem.id)
+    ):
+        item = ItemRow(*values, translations or {}, languages)
+        item.room = rooms.get(item.room_id)
+        item.theme = themes.get(item.theme_id)
+        items.append(item)
+        by_id[item.id] = item
+    if not speakers:
+        return items
+    people: dict[int, SpeakerRow] = {}
+    for item_id, speaker_id, *values, translations in db.session.execute(
+        select(
+            ItemSpeaker.item_id,
+            Speaker.id,
+            Speaker.name,
+            Speaker.role,
+            Speaker.organisation,
+            Speaker.language,
+            Speaker.translations,
+        )
+        .join(Speaker, Speaker.id == ItemSpeaker.speaker_id)
+        .join(ProgrammeItem, ProgrammeItem.id == ItemSpeaker.item_id)
+        .where(ProgrammeItem.event_id == event.id)
+        .order_by(ItemSpeaker.item_id, ItemSpeaker.position, ItemSpeaker.id)
+    ):
+        speaker = people.get(speaker_id)
+        if speaker is None:
+            speaker = people[speaker_id] = SpeakerRow(speaker_id, *values, translations or {})
+        by_id[item_id].speakers.append(speaker)
+    return items
+
+
+def published_event_row(slug: str) -> Event | None:
+    """The published event with this slug, its own row only (one query): with
+    :func:`programme_entries`, what the public pages and the programme calendar read."""
+    statement = select(Event).where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
+    return db.session.scalars(statement).first()

@@ -24,7 +24,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.types import utcnow
-from eventapp.programme import choice_blocks
+from eventapp.programme import Block, choice_blocks
 from eventapp.registration import item_capacity, seats_changed, seats_left
 from eventapp.registration.rules import seats_taken
 
@@ -155,11 +155,16 @@ class Counts:
     workshops: list[WorkshopCount]
 
 
-def registration_counts(event: Event, registrations: list[Registration]) -> Counts:
+def registration_counts(
+    event: Event, registrations: list[Registration], blocks: list[Block] | None = None
+) -> Counts:
     """Totals and, for every workshop of every round, its confirmed, waiting and present
-    people and its seats left (as the registration form shows them)."""
+    people and its seats left (as the registration form shows them). ``blocks``: the
+    event's choice_blocks, when the caller has them (a programme of hundreds of items)."""
+    blocks = choice_blocks(event) if blocks is None else blocks
     taken = seats_taken(event.id)
-    left = seats_left(event)
+    capacity_of = {item.id: item_capacity(item) for block in blocks for item in block.workshops}
+    left = seats_left(event, (event.capacity, capacity_of))
     waiting: dict[int, int] = {}
     present: dict[int, int] = {}
     for registration in registrations:
@@ -180,7 +185,7 @@ def registration_counts(event: Event, registrations: list[Registration]) -> Coun
             seats_left=left.items.get(item.id),
             present=present.get(item.id, 0),
         )
-        for number, block in enumerate(choice_blocks(event), 1)
+        for number, block in enumerate(blocks, 1)
         for item in block.workshops
     ]
 

@@ -90,23 +90,23 @@ def _safe_next(target: str | None) -> str:
     return same_site_path(target, "/admin/") or url_for("admin.index")
 
 
-def get_event(event_id: int) -> Event:
+def get_event(event_id: int, programme: bool = True) -> Event:
     """The event if this account manages it; 404 otherwise (guessed ids reveal nothing).
 
-    Its rooms, themes, managers and programme come loaded in a fixed number of queries.
+    Its rooms, themes, managers and programme come loaded in a fixed number of queries;
+    ``programme=False``: its row and managers only, for the pages that read the programme
+    as plain rows (eventapp.programme.programme_entries: the registrations' list and
+    export, on a programme of hundreds of items).
     """
-    statement = (
-        select(Event)
-        .where(Event.id == event_id)
-        .options(
-            selectinload(Event.managers),
+    statement = select(Event).where(Event.id == event_id).options(selectinload(Event.managers))
+    if programme:
+        statement = statement.options(
             selectinload(Event.rooms),
             selectinload(Event.themes),
             selectinload(Event.items).options(
                 selectinload(ProgrammeItem.speaker_links).joinedload(ItemSpeaker.speaker)
             ),
         )
-    )
     event = db.session.scalars(statement).first()
     if event is None or not can_manage(current_user, event):
         abort(404)

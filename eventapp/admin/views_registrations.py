@@ -48,6 +48,7 @@ from eventapp.admin.translations import translated_form, translation_fields
 from eventapp.admin.views import _safe_next, get_event
 from eventapp.extensions import db
 from eventapp.models import Event, ProgrammeItem, Registration, RegistrationStatus
+from eventapp.programme import choice_blocks, programme_entries
 from eventapp.registration import (
     RegistrationRefused,
     cancel,
@@ -128,9 +129,12 @@ def _list_page(event: Event, filters: dict, page: int = 1):
     page = min(page, pages)
     rows = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     # Each row names its workshops only; every action is on the registration's own page.
+    # The rounds are worked out once for the rows and the counts, from the programme's
+    # plain rows (hundreds of items on a large event: no ORM object each).
+    blocks = choice_blocks(event, programme_entries(event, speakers=False))
     round_of = {
         item.id: (number, item)
-        for number, (_name, block) in enumerate(choice_fields(event), 1)
+        for number, block in enumerate(blocks, 1)
         for item in block.workshops
     }
     return render_template(
@@ -148,7 +152,7 @@ def _list_page(event: Event, filters: dict, page: int = 1):
         page=page,
         pages=pages,
         total=len(everyone),
-        counts=registration_counts(event, everyone),
+        counts=registration_counts(event, everyone, blocks),
         positions=waitlist_positions(everyone),
         filters=filters,
         status_labels=STATUS_LABELS,
@@ -158,7 +162,7 @@ def _list_page(event: Event, filters: dict, page: int = 1):
 
 @bp.get("/events/<int:event_id>/registrations")
 def registrations(event_id: int):
-    event = get_event(event_id)
+    event = get_event(event_id, programme=False)
     return _list_page(event, _filters(request.args), page=_page(request.args))
 
 
@@ -264,8 +268,8 @@ def registration_move(event_id: int, registration_id: int):
 
 @bp.get("/events/<int:event_id>/registrations.csv")
 def registrations_export(event_id: int):
-    event = get_event(event_id)
-    body = registrations_csv(event)
+    event = get_event(event_id, programme=False)
+    body = registrations_csv(event, programme_entries(event, speakers=False))
     audit.record(event, "registrations.exported", event, detail={"format": "csv"})
     return Response(
         body,

@@ -7,8 +7,9 @@ feeds can be compared, cached and answered with 304.
 
 The bytes are exactly those of icalendar's ``Calendar.to_ical()`` (tests/test_calendar_bytes.py
 compares them with a calendar built from icalendar components), but written line by line:
-every value goes through icalendar's own property types and parameters, with no component,
-no property lookup and no re-sorting per item; the VTIMEZONE and the calendar's head are
+every value is written by icalendar's own escaping, property types and parameters (or, for
+TEXT, integers and URIs, the very expression those types use), with no component, no
+property lookup and no re-sorting per item; the VTIMEZONE and the calendar's head are
 serialised once per zone, span and title.
 """
 
@@ -30,12 +31,10 @@ from icalendar import (
     vCategory,
     vDDDTypes,
     vDuration,
-    vInt,
-    vText,
-    vUri,
 )
 from icalendar import Event as VEvent
 from icalendar.caselessdict import canonsort_keys
+from icalendar.parser import _escape_char  # what vText.to_ical() escapes with
 
 from eventapp.calendar.vtimezone import first_local_year, vtimezone
 from eventapp.models import Event, ItemKind, ProgrammeItem
@@ -85,14 +84,14 @@ def calendar_language(event: Event, lang: str | None) -> str:
     return lang if lang in languages else languages[0]
 
 
-def item_location(event: Event, item: ProgrammeItem) -> str:
-    """Room, venue and its address (in the current language), leaving out what is empty."""
-    lang = str(get_locale())
-    parts = (
-        item.room.text("name", lang) if item.room else "",
-        event.text("venue_name", lang),
-        event.text("venue_address", lang),
-    )
+def item_location(
+    event: Event, item: ProgrammeItem, lang: str | None = None, venue: tuple[str, str] | None = None
+) -> str:
+    """Room, venue and its address (in ``lang``, the current language by default), leaving
+    out what is empty. ``venue``: the event's :func:`_venue` in that language, when known."""
+    lang = lang or str(get_locale())
+    venue_name, venue_address = venue or _venue(event, lang)
+    parts = (item.room.text("name", lang) if item.room else "", venue_name, venue_address)
     seen: list[str] = []
     for part in (p.strip() for p in parts):
         if part and part not in seen:
@@ -100,12 +99,16 @@ def item_location(event: Event, item: ProgrammeItem) -> str:
     return ", ".join(seen)
 
 
-def theme_label(item: ProgrammeItem) -> str:
+def _venue(event: Event, lang: str) -> tuple[str, str]:
+    return event.text("venue_name", lang), event.text("venue_address", lang)
+
+
+def theme_label(item: ProgrammeItem, lang: str | None = None) -> str:
     """The theme as the programme page names it (« Thème 2 : … »), or an empty string."""
     theme = item.theme
     if theme is None:
         return ""
-    lang = str(get_locale())
+    lang = lang or str(get_locale())
     title = theme.text("title", lang)
     return _theme_label(lang, theme.number, title, theme.title == item.title)
 
@@ -124,10 +127,12 @@ def _speakers_heading(language: str) -> str:
     return _("Intervenant(s)")
 
 
-def item_description(event: Event, item: ProgrammeItem, base_url: str) -> str:
+def item_description(
+    event: Event, item: ProgrammeItem, base_url: str, lang: str | None = None
+) -> str:
     """Theme, what the item is about, its speakers ("Name, role, organisation") and its link."""
-    lang = str(get_locale())
-    paragraphs = [theme_label(item), item.text("description_md", lang).strip()]
+    lang = lang or str(get_locale())
+    paragraphs = [theme_label(item, lang), item.text("description_md", lang).strip()]
     if item.speakers:
         bylines = "\n".join(speaker.byline_in(lang) for speaker in item.speakers)
         paragraphs.append(f"{_speakers_heading(lang)} :\n{bylines}")
@@ -162,9 +167,14 @@ def _decoded(value: bytes) -> str:
 
 
 def _text(name: str, value: str, language: str | None = None) -> str:
-    """A TEXT property; ``language``: its LANGUAGE parameter (RFC 5545 3.2.10)."""
+    """A TEXT property; ``language``: its LANGUAGE parameter (RFC 5545 3.2.10). The value
+    as ``vText(value).to_ical()`` writes it, decoded (:func:`_decoded`), without building
+    the vText."""
     head = f"{name};LANGUAGE={language}" if language else name
-    return f"{head}:{_decoded(vText(value).to_ical())}"
+    return f"{head}:{_escape_char(value).removeprefix(_BOM)}"
+
+
+_BOM = "\ufeff"
 
 
 _ESCAPES = b"\\^"  # how TEXT escapes (backslash) and RFC 6868 ones (caret) begin
@@ -208,6 +218,8 @@ def item_vevent(
     stamp: datetime | None = None,
     parties: Iterable[tuple[str, vCalAddress]] = (),
     sequence: int | None = None,
+    lang: str | None = None,
+    venue: tuple[str, str] | None = None,
 ) -> bytes:
     """The VEVENT of one programme item, in the event's own timezone, as content lines.
 
@@ -216,7 +228,8 @@ def item_vevent(
     DTSTAMP; it defaults to the item's last change so that feeds do not depend on the clock.
     ``parties`` are the scheduling properties of an invitation (ORGANIZER, ATTENDEE).
     ``sequence`` is the SEQUENCE for one person (see eventapp.calendar.notify.assign_sequences);
-    the item's own by default.
+    the item's own by default. ``lang``: the current language, and ``venue``: the event's
+    :func:`_venue` in it, when the caller writes many items (read once, not per item).
 
     The properties come in icalendar's order: VEVENT's canonical ones first, then the
     others by name.
@@ -226,9 +239,9 @@ def item_vevent(
     start = item.starts_at.astimezone(tz).replace(microsecond=0)
     end = item.ends_at.astimezone(tz).replace(microsecond=0)
     stamp = _utc(stamp) if stamp is not None else last_change
-    location = item_location(event, item)
+    lang = lang or str(get_locale())
+    location = item_location(event, item, lang, venue)
     url = item_url(event, item, base_url)
-    lang = str(get_locale())
     title = item.text("title", lang)
     described = item.text("description_md", lang) if item.description_md.strip() else title
     properties = {
@@ -237,15 +250,14 @@ def item_vevent(
         "DTEND": _date_time("DTEND", end, end.tzinfo),
         "DTSTAMP": _date_time("DTSTAMP", stamp, UTC),
         "UID": _text("UID", item_uid(item, base_url)),
-        "SEQUENCE": _content_line(
-            "SEQUENCE", vInt(item.sequence if sequence is None else sequence)
-        ),
+        # As vInt and vUri write them (str(); the text as it is): no type object per item.
+        "SEQUENCE": f"SEQUENCE:{int(item.sequence if sequence is None else sequence)}",
         "CREATED": _date_time("CREATED", _utc(item.created_at), UTC),
         "LAST-MODIFIED": _date_time("LAST-MODIFIED", last_change, UTC),
         "DESCRIPTION": _text(
-            "DESCRIPTION", item_description(event, item, base_url), described.lang
+            "DESCRIPTION", item_description(event, item, base_url, lang), described.lang
         ),
-        "URL": _content_line("URL", vUri(url)),
+        "URL": f"URL:{url}",
         "STATUS": "STATUS:CANCELLED" if cancelled or item.cancelled_at else "STATUS:CONFIRMED",
         "TRANSP": "TRANSP:TRANSPARENT" if item.kind == ItemKind.BREAK else "TRANSP:OPAQUE",
     }
@@ -325,13 +337,20 @@ def _calendar(
     return b"".join(parts)
 
 
-def programme_calendar(event: Event, base_url: str, lang: str | None = None) -> bytes:
+def programme_calendar(
+    event: Event,
+    base_url: str,
+    lang: str | None = None,
+    items: Iterable[ProgrammeItem] | None = None,
+) -> bytes:
     """The whole programme, cancelled items included (marked CANCELLED), in ``lang`` (see
-    :func:`calendar_language`)."""
+    :func:`calendar_language`). ``items``: the event's items (or their plain rows,
+    eventapp.programme.programme_entries); ``event.items`` when not given."""
     lang = calendar_language(event, lang)
     with force_locale(lang):
-        items = _ordered(event.items)
-        vevents = [item_vevent(event, item, base_url) for item in items]
+        items = _ordered(event.items if items is None else items)
+        venue = _venue(event, lang)
+        vevents = [item_vevent(event, item, base_url, lang=lang, venue=venue) for item in items]
         return _calendar(event, event.text("title", lang), vevents, items)
 
 

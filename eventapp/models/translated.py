@@ -37,14 +37,12 @@ class LocalText(str):
         return text
 
 
-class Translated:
-    """Mixin: ``text(field, lang)`` gives a field in a language, falling back to the first."""
+class Texts:
+    """Reading a row's texts in a language: the models below and the light rows that the
+    public pages read (eventapp.programme.programme_entries) share it. A class using it has
+    the texts' columns, ``translations`` and ``language_list``."""
 
-    TRANSLATED: ClassVar[tuple[str, ...]] = ()
-
-    translations: Mapped[dict[str, Any]] = mapped_column(
-        JSON, default=dict, server_default="{}", nullable=False
-    )
+    translations: Any
 
     # Every translatable model says which languages its texts are in, the first being the
     # language of its ordinary columns (the event's, or the speaker's own).
@@ -71,6 +69,16 @@ class Translated:
         if lang == self.base_language:
             return getattr(self, field) or ""
         return ((self.translations or {}).get(lang) or {}).get(field) or ""
+
+
+class Translated(Texts):
+    """Mixin: ``text(field, lang)`` gives a field in a language, falling back to the first."""
+
+    TRANSLATED: ClassVar[tuple[str, ...]] = ()
+
+    translations: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default="{}", nullable=False
+    )
 
     def set_translation(self, field: str, lang: str, value: str) -> None:
         """Writes one language's text; a new dict so that the ORM sees the change."""

@@ -30,7 +30,13 @@ from eventapp.calendar.ics import (
 from eventapp.calendar.notify import feed_sequences
 from eventapp.export_cache import page_cache
 from eventapp.models import Event, RegistrationStatus
-from eventapp.programme import load_speakers, published_event, published_versions
+from eventapp.programme import (
+    load_speakers,
+    programme_entries,
+    published_event,
+    published_event_row,
+    published_versions,
+)
 from eventapp.registration import find_by_token
 
 bp = Blueprint("calendar", __name__)
@@ -64,25 +70,32 @@ def programme(slug: str) -> Response:
     if versions is None:
         abort(404)
     base_url = current_app.config["BASE_URL"]
-    loaded: list[Event] = []
+    loaded: list = []
 
     def event() -> Event:
         if not loaded:
-            loaded.append(_event_or_404(slug))
+            row = published_event_row(slug)
+            if row is None:
+                abort(404)
+            loaded.extend((row, programme_entries(row)))
         return loaded[0]
+
+    def items() -> list:
+        event()
+        return loaded[1]
 
     # In the visitor's language (?lang=, the switch, the browser) when the event has it.
     lang = calendar_language(versions.event, str(get_locale()))
     body = cached_programme(
         versions.event,
         base_url,
-        lambda: programme_calendar(event(), base_url, lang),
+        lambda: programme_calendar(event(), base_url, lang, items()),
         programme=versions.programme,
         lang=lang,
     )
     last_modified = page_cache().get(
         ("calendar.ics last modified", versions.key),
-        lambda: calendar_last_modified(event(), event().items),
+        lambda: calendar_last_modified(event(), items()),
     )
     response = ics_response(body, f"{slug}.ics", last_modified)
     response.headers["Content-Language"] = lang

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from flask import abort, current_app, g, redirect, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -19,12 +20,14 @@ from eventapp.programme import (
     Versions,
     event_speakers,
     programme_days,
-    published_event,
+    programme_entries,
+    published_event_row,
     published_events,
     published_versions,
 )
 from eventapp.public.blueprint import bp
 from eventapp.public.page_cache import SHARED_PAGE, cached_response, page_key
+from eventapp.public.programme_html import ItemWriter
 from eventapp.registration.rules import Window, registration_window
 from eventapp.request_input import current_path, same_site_path
 
@@ -95,7 +98,8 @@ def index():
 
 
 def _event_or_404(slug: str):
-    event = published_event(slug)
+    """The event's row; its programme is read as plain rows (programme_entries)."""
+    event = published_event_row(slug)
     if event is None:
         abort(404)
     return event
@@ -115,12 +119,14 @@ def event_page(slug: str):
 
     def build() -> str:
         event = _event_or_404(slug)
+        items = programme_entries(event)
         return render_template(
             "public/event.html",
             event=event,
-            days=programme_days(event),
-            speakers=event_speakers(event),
+            days=programme_days(event, items),
+            speakers=event_speakers(event, items),
             registration_is_open=is_open,
+            item_writer=ItemWriter(event, str(get_locale())),
         )
 
     return cached_response(page_key("event", versions.key, is_open), build)
@@ -132,7 +138,8 @@ def speakers_page(slug: str):
 
     def build() -> str:
         event = _event_or_404(slug)
-        return render_template("public/speakers.html", event=event, speakers=event_speakers(event))
+        speakers = event_speakers(event, programme_entries(event))
+        return render_template("public/speakers.html", event=event, speakers=speakers)
 
     return cached_response(page_key("speakers", versions.key), build)
 

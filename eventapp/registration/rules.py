@@ -82,9 +82,11 @@ def registration_window(event: Event, now: datetime | None = None) -> Window:
     return Window.OPEN
 
 
-def choice_fields(event: Event) -> list[tuple[str, Block]]:
-    """The form field name of each round, e.g. ``workshop_1``, with its block."""
-    return [(f"workshop_{number}", block) for number, block in enumerate(choice_blocks(event), 1)]
+def choice_fields(event: Event, items: list | None = None) -> list[tuple[str, Block]]:
+    """The form field name of each round, e.g. ``workshop_1``, with its block. ``items``:
+    the event's items (or their plain rows), ``event.items`` if None."""
+    blocks = choice_blocks(event, items)
+    return [(f"workshop_{number}", block) for number, block in enumerate(blocks, 1)]
 
 
 def check_choices(
