@@ -9,7 +9,7 @@ from factories import make_event
 from test_accessibility import serious_violations
 from test_admin_support import PASSWORD
 
-from eventapp.extensions import db
+from eventapp.extensions import db, limiter
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def allocated(app) -> int:
     with app.app_context():
         event = make_event(workshop_capacity=1)
         event.allocation_mode = "preferences"
-        organiser = create_organiser("a11y@example.org", PASSWORD)
+        organiser = create_organiser("allocation-a11y@example.org", PASSWORD)
         event.managers.append(organiser)
         db.session.commit()
         event_id = event.id
@@ -36,10 +36,11 @@ def allocated(app) -> int:
 
 
 def _login(browser, live_server, width: int, locale: str):
+    limiter.reset()  # five sign-ins a minute per account: this file alone signs in five times
     context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
     page = context.new_page()
     page.goto(f"{live_server}/admin/login")
-    page.locator('input[name="email"]').fill("a11y@example.org")
+    page.locator('input[name="email"]').fill("allocation-a11y@example.org")
     page.locator('input[name="password"]').fill(PASSWORD)
     page.locator('form button[type="submit"]').last.click()
     page.wait_for_url(lambda url: "/admin/login" not in url)
