@@ -279,19 +279,40 @@ class Priced:
     """Which z columns the solver sees. Exact: the LP relaxation is solved by pricing until no
     column has a negative reduced cost (so its bound holds for every column); a column whose
     reduced cost exceeds (best integer objective − LP bound) is in no better solution
-    (reduced-cost fixing), so leaving it out loses nothing."""
+    (reduced-cost fixing), so leaving it out loses nothing.
 
-    def __init__(self, model: CombinationModel) -> None:
+    ``cost`` is the objective (by default the contract's, :meth:`CombinationModel.objective`);
+    ``seated``, when given, adds the row Σ z = seated; ``offered`` marks z columns offered from
+    the start besides each profile's cheapest (e.g. those of a known feasible solution, which
+    the restricted problem then always has)."""
+
+    def __init__(
+        self,
+        model: CombinationModel,
+        cost: np.ndarray | None = None,
+        *,
+        seated: int | None = None,
+        offered: np.ndarray | None = None,
+    ) -> None:
         self.model = model
         constraint = model.constraints()[0]
-        self.matrix = constraint.A.tocsr()
-        self.lower, self.upper = constraint.lb, constraint.ub
-        self.cost = model.objective()
+        matrix, lower, upper = constraint.A.tocsr(), constraint.lb, constraint.ub
+        if seated is not None:
+            count = sparse.csr_array(
+                (np.ones(model.n_z), (np.zeros(model.n_z, dtype=np.int64), np.arange(model.n_z))),
+                shape=(1, model.n_vars),
+            )
+            matrix = sparse.vstack([matrix, count]).tocsr()
+            lower, upper = np.append(lower, seated), np.append(upper, seated)
+        self.matrix, self.lower, self.upper = matrix, lower, upper
+        self.cost = model.objective() if cost is None else cost
         order = np.lexsort((self.model.pair_cost, self.model.pair_p))
         position = np.empty(model.n_z, dtype=np.int64)
         starts = np.searchsorted(model.pair_p[order], model.pair_p[order], side="left")
         position[order] = np.arange(model.n_z) - starts
         self.active = position < FIRST_COLUMNS
+        if offered is not None:
+            self.active |= offered
         self.reduced: np.ndarray | None = None
         self.bound = -np.inf
         self.solution: np.ndarray | None = None  # the LP relaxation's optimal vertex
@@ -301,6 +322,17 @@ class Priced:
         """Whether the LP relaxation's optimum is already integral (hence optimal)."""
         x = self.solution
         return x is not None and bool(np.allclose(x, np.rint(x), atol=1e-6))
+
+    @property
+    def integral_columns(self) -> bool:
+        """Whether the optimum's z columns (hence the class counts m) are integers."""
+        x = self.solution
+        z = None if x is None else x[: self.model.n_z]
+        return z is not None and bool(np.allclose(z, np.rint(z), atol=1e-6))
+
+    def constraint(self) -> LinearConstraint:
+        """Every row of the priced problem (the model's, and Σ z = seated when asked)."""
+        return LinearConstraint(self.matrix, self.lower, self.upper)
 
     def upper_bounds(self) -> np.ndarray:
         upper = self.model.bounds().ub.copy()
@@ -314,6 +346,7 @@ class Priced:
         eq = self.lower == self.upper
         n = self.model.n_base
         matrix = self.matrix[:, :n]
+        lower = self.model.bounds().lb[:n]
         while True:
             upper = self.upper_bounds()[:n]
             lp = linprog(
@@ -322,8 +355,8 @@ class Priced:
                 b_ub=self.upper[~eq],
                 A_eq=matrix[eq],
                 b_eq=self.upper[eq],
-                bounds=np.column_stack([np.zeros(n), upper]),
-                method="highs",
+                bounds=np.column_stack([lower, upper]),
+                method="highs-ds",
             )
             if lp.status != 0:
                 raise RuntimeError(f"LP relaxation: {lp.message}")
@@ -346,3 +379,9 @@ class Priced:
         entering = ~self.active & (self.reduced <= best - self.bound + _TOLERANCE)
         self.active |= entering
         return bool(entering.any())
+
+    def keep_only(self, best: float) -> None:
+        """Offer only the columns that could be in a solution at least as good as ``best``
+        (every one of them, offered or not so far)."""
+        assert self.reduced is not None
+        self.active = self.reduced <= best - self.bound + _TOLERANCE

@@ -1,0 +1,320 @@
+"""The exact allocation on the combinations model, solved lexicographically in stages.
+
+The contract's objective, Σ rank² + (N·R·K² + 1) per registrant not seated, orders allocations
+first by the number of people seated (one more seat outweighs any sum of ranks: that sum is at
+most N·R·K²), then by the sum of squared ranks. So its optimum is found in two stages, each with
+small, well-scaled coefficients instead of one objective mixing 10⁶ with 1:
+
+1. **the most people seated**, S*: every registrant without pins can take any combination, so
+   they form one group; the pinned ones form a group per set of pins. The model is tiny (a few
+   groups × combinations, plus the workshops) and solved as a MILP.
+2. **the least Σ rank² with S* seated**: the LP relaxation of the full model (profiles ×
+   combinations, with Σ z = S*), its columns priced in from each profile's cheapest and those of
+   stage 1's allocation (so the restricted problem is never infeasible). When its optimum seats
+   whole people (z, hence the class counts m, integers), only the split of each class over
+   the workshops may be fractional: a small MILP with m fixed finds an integer one, and then the
+   LP bound is reached — optimal, proven, gap 0. Otherwise a MILP over the columns that reduced-
+   cost fixing leaves (every column of every optimal allocation) decides.
+3. **ties by registration order**, only when some must wait: among the allocations with S*
+   seated and the optimal Σ rank², seat the earliest registrants (maximise Σ (N − position)
+   over the seated), on the same columns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from eventapp.allocation.combinations import CombinationModel, Priced
+from eventapp.allocation.problem import AllocationInputError, Problem, Registrant
+
+#: HiGHS's status codes (scipy.optimize.milp): 0 optimal, 1 time limit, 2 infeasible…
+OPTIMAL, INFEASIBLE = 0, 2
+_TOLERANCE = 1e-6
+
+
+@dataclass
+class Group:
+    """People who are interchangeable for a stage: same ranking (or none needed) and pins."""
+
+    ranking: tuple[str, ...]
+    pins: tuple[int, ...]
+    members: list[Registrant] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """Integer counts in the layout of the full model (z, y, m), or ``None`` when the solver
+    found none in time; HiGHS's status and the MIP gap."""
+
+    counts: np.ndarray | None
+    status: int
+    gap: float
+
+
+def _left(deadline: float) -> float:
+    """Seconds left before ``deadline`` (a ``time.perf_counter`` value), at least one."""
+    return max(deadline - time.perf_counter(), 1.0)
+
+
+def _integral(x: np.ndarray) -> bool:
+    return bool(np.allclose(x, np.rint(x), atol=_TOLERANCE))
+
+
+def _milp(
+    model: CombinationModel,
+    cost: np.ndarray,
+    constraints: list[LinearConstraint],
+    bounds: Bounds,
+    deadline: float,
+    integer_columns: bool = False,
+):
+    """One MILP: y and m integer; z continuous unless asked (once m is an integer, z is a
+    transportation problem, whose vertices are integral)."""
+    integrality = np.ones(len(cost))
+    if not integer_columns:
+        integrality[: model.n_z] = 0
+    return milp(
+        cost,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=bounds,
+        options={"mip_rel_gap": 0.0, "time_limit": _left(deadline), "disp": False},
+    )
+
+
+def _groups(profiles: list) -> list[Group]:
+    """Stage 1's groups: everyone without pins together, then one group per set of pins."""
+    groups: dict[tuple[int, ...], Group] = {}
+    for profile in profiles:
+        group = groups.setdefault(profile.pins, Group((), profile.pins))
+        group.members.extend(profile.members)
+    return list(groups.values())
+
+
+def most_seated(
+    problem: Problem, profiles: list, deadline: float
+) -> tuple[int, dict[tuple, int], int]:
+    """Stage 1: the most people seated, the number per combination class of one allocation
+    that seats them, and HiGHS's status. Raises :class:`AllocationInputError` when the pinned
+    registrants cannot all be seated."""
+    groups = _groups(profiles)
+    model = CombinationModel(problem, groups, tie_break=False)
+    if not model.n_z:
+        return 0, {}, OPTIMAL
+    cost = np.zeros(model.n_vars)
+    cost[: model.n_z] = -1.0
+    result = _milp(model, cost, model.constraints(), model.bounds(), deadline)
+    if result.status == INFEASIBLE:
+        raise AllocationInputError("the pinned registrants cannot all be seated")
+    if result.x is None:
+        return 0, {}, result.status
+    if not _integral(result.x[: model.n_z]):
+        result = _milp(
+            model, cost, model.constraints(), model.bounds(), deadline, integer_columns=True
+        )
+    counts = np.rint(result.x[: model.n_z]).astype(np.int64)
+    per_class: dict[tuple, int] = {}
+    for i in np.flatnonzero(counts):
+        key = model.classes[int(model.pair_c[i])]
+        per_class[key] = per_class.get(key, 0) + int(counts[i])
+    return int(counts.sum()), per_class, result.status
+
+
+def _feasible_columns(model: CombinationModel, per_class: dict[tuple, int]) -> np.ndarray:
+    """Integer z counts that give every class of stage 1's allocation its number of people
+    (profiles of the same pins share the classes), cheapest pairs first."""
+    remaining_class = {model.classes.index(key): n for key, n in per_class.items()}
+    remaining_profile = [len(p.members) for p in model.profiles]
+    z = np.zeros(model.n_z, dtype=np.int64)
+    for i in np.argsort(model.pair_cost, kind="stable"):
+        c, p = int(model.pair_c[i]), int(model.pair_p[i])
+        take = min(remaining_class.get(c, 0), remaining_profile[p])
+        if take:
+            z[i] = take
+            remaining_class[c] -= take
+            remaining_profile[p] -= take
+    if any(remaining_class.values()):
+        raise RuntimeError("stage 1's allocation does not fit the profiles")  # cannot happen
+    return z
+
+
+def _fix_classes(
+    model: CombinationModel, priced: Priced, z: np.ndarray, deadline: float
+) -> np.ndarray | None:
+    """With the z columns (hence every class count m) fixed to integers, integer y: how the
+    people of each class split over the workshops. The full counts, or ``None`` when the class
+    counts admit no integer split."""
+    first_y, first_m = model.n_z, model.n_z + model.n_y
+    m = np.zeros(model.n_m)
+    np.add.at(m, model.pair_c, z)
+    fixed = np.concatenate([z, np.zeros(model.n_y), m])
+    matrix = priced.matrix[:, : model.n_base].tocsc()
+    y_part = matrix[:, first_y:first_m].tocsr()
+    shift = matrix @ fixed  # what the fixed columns already put in each row
+    rows = np.flatnonzero(np.diff(y_part.indptr))  # the rows that involve y
+    result = milp(
+        np.zeros(model.n_y),
+        constraints=LinearConstraint(
+            y_part[rows], priced.lower[rows] - shift[rows], priced.upper[rows] - shift[rows]
+        ),
+        integrality=np.ones(model.n_y),
+        bounds=Bounds(0, model.bounds().ub[first_y:first_m]),
+        options={"time_limit": _left(deadline), "disp": False},
+    )
+    if result.status != OPTIMAL:
+        return None
+    fixed[first_y:first_m] = np.rint(result.x)
+    return fixed
+
+
+def least_ranks(
+    problem: Problem,
+    model: CombinationModel,
+    seated: int | None,
+    per_class: dict[tuple, int],
+    deadline: float,
+) -> tuple[Outcome, Priced, float]:
+    """Stage 2: with ``seated`` people seated, the least Σ rank²; with ``seated`` None, the
+    least contract's objective (less its constant N·penalty) in one stage. The outcome, the
+    priced LP (its bound and reduced costs) and the optimal value."""
+    start = _feasible_columns(model, per_class)
+    cost = _cost(problem, model, seated)
+    priced = Priced(model, cost, seated=seated, offered=start > 0)
+    priced.relax()
+    assert priced.solution is not None
+    bound = float(np.ceil(priced.bound - _TOLERANCE))
+    if priced.integral_columns:
+        z = np.rint(priced.solution[: model.n_z]).astype(np.int64)
+        counts = _fix_classes(model, priced, z, deadline)
+        if counts is not None:
+            value = float(cost[: model.n_z] @ z)
+            return Outcome(counts.astype(np.int64), OPTIMAL, 0.0), priced, value
+    # A MILP over the columns priced in; then over every column of an allocation at most as
+    # costly as the one it found (reduced-cost fixing), when that offers more.
+    result = _milp(model, cost, [priced.constraint()], _bounds(model, priced), deadline)
+    if (
+        result.x is not None
+        and result.status == OPTIMAL
+        and result.fun > bound + _TOLERANCE
+        and priced.widen(float(result.fun))
+    ):
+        result = _milp(model, cost, [priced.constraint()], _bounds(model, priced), deadline)
+    if result.x is None:
+        return Outcome(None, result.status, float("inf")), priced, float("inf")
+    if not _integral(result.x):
+        result = _milp(
+            model,
+            cost,
+            [priced.constraint()],
+            _bounds(model, priced),
+            deadline,
+            integer_columns=True,
+        )
+    value = float(np.rint(result.fun))
+    counts = np.rint(result.x).astype(np.int64)
+    return Outcome(counts, result.status, float(result.mip_gap or 0.0)), priced, value
+
+
+def _cost(problem: Problem, model: CombinationModel, seated: int | None) -> np.ndarray:
+    """Σ rank² over the z columns; less the penalty per person seated when in one stage."""
+    cost = np.zeros(model.n_vars)
+    cost[: model.n_z] = model.pair_cost - (problem.penalty if seated is None else 0)
+    return cost
+
+
+def lexicographic(problem: Problem) -> bool:
+    """Whether the contract's objective is "most seated, then least Σ rank²": whether the
+    penalty of one person not seated exceeds the largest Σ rank² of any allocation (it may
+    not when every theme is asked, k = K, and someone ranked fewer: unranked is then K + 1)."""
+    n_themes, rounds = len(problem.themes), len(problem.rounds)
+    worst = sum(
+        rounds * (n_themes if len(r.ranking) == n_themes else problem.ranks_asked + 1) ** 2
+        for r in problem.registrants
+    )
+    return worst < problem.penalty
+
+
+def _bounds(model: CombinationModel, priced: Priced, extra: int = 0) -> Bounds:
+    upper = np.concatenate([priced.upper_bounds()[: model.n_base], np.ones(extra)])
+    return Bounds(np.zeros(model.n_base + extra), upper)
+
+
+def earliest_first(
+    problem: Problem,
+    model: CombinationModel,
+    priced: Priced,
+    cost: np.ndarray,
+    best: float,
+    deadline: float,
+) -> Outcome:
+    """Stage 3: among the allocations of stage 2 (its rows) whose objective ``cost`` is
+    ``best``, the one that seats the earliest registrants: maximise Σ (N − position) over the
+    seated, x_i saying whether registrant i is seated, Σ_{i of profile p} x_i = Σ_c z[p, c]."""
+    priced.keep_only(best)  # every column of every optimal allocation
+    n = len(problem.registrants)
+    position = {r.id: i for i, r in enumerate(problem.registrants)}
+    n_vars = model.n_base + n
+    tie = np.zeros(n_vars)
+    tie[model.n_base :] = -(n - np.arange(n))
+    main = priced.matrix[:, : model.n_base]
+    rows, cols, values = [], [], []
+    for p, profile in enumerate(model.profiles):
+        for member in profile.members:
+            rows.append(p)
+            cols.append(model.n_base + position[member.id])
+            values.append(1.0)
+    z_rows = model.pair_p
+    link = sparse.csr_array(
+        (
+            np.concatenate([values, -np.ones(model.n_z)]),
+            (np.concatenate([rows, z_rows]), np.concatenate([cols, np.arange(model.n_z)])),
+        ),
+        shape=(len(model.profiles), n_vars),
+    )
+    first_row = np.zeros(model.n_z, dtype=np.int64)
+    keep = sparse.csr_array(
+        (cost[: model.n_z], (first_row, np.arange(model.n_z))),
+        shape=(1, n_vars),
+    )
+    constraints = [
+        LinearConstraint(
+            sparse.hstack([main, sparse.csr_array((main.shape[0], n))]).tocsr(),
+            priced.lower,
+            priced.upper,
+        ),
+        LinearConstraint(link, 0, 0),
+        LinearConstraint(keep, -np.inf, best),
+    ]
+    bounds = _bounds(model, priced, n)
+    result = _milp(model, tie, constraints, bounds, deadline)
+    if result.x is not None and not _integral(result.x):
+        result = _milp(model, tie, constraints, bounds, deadline, integer_columns=True)
+    if result.x is None:
+        return Outcome(None, result.status, float("inf"))
+    counts = np.rint(result.x[: model.n_base]).astype(np.int64)
+    return Outcome(counts, result.status, float(result.mip_gap or 0.0))
+
+
+def solve(problem: Problem, profiles: list, deadline: float) -> tuple[CombinationModel, Outcome]:
+    """The stages; the model whose layout the counts follow, and the outcome."""
+    model = CombinationModel(problem, profiles, tie_break=False)
+    seated, per_class, status = most_seated(problem, profiles, deadline)
+    if status != OPTIMAL or seated == 0:
+        empty = np.zeros(model.n_base, dtype=np.int64)
+        return model, Outcome(empty, status, 0.0 if status == OPTIMAL else float("inf"))
+    count = seated if lexicographic(problem) else None
+    outcome, priced, best = least_ranks(problem, model, count, per_class, deadline)
+    if outcome.status != OPTIMAL or outcome.counts is None:
+        return model, outcome
+    if not 0 < model.seated(outcome.counts) < len(problem.registrants):
+        return model, outcome
+    cost = _cost(problem, model, count)
+    tie = earliest_first(problem, model, priced, cost, best, deadline)
+    if tie.counts is None:
+        return model, outcome
+    return model, Outcome(tie.counts, tie.status, max(outcome.gap, tie.gap))
