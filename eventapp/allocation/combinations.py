@@ -88,26 +88,42 @@ class CombinationModel:
         self.profiles = profiles
         self.workshops = [w for r in problem.rounds for w in r]
         free = theme_combinations(problem)
+        # Each profile's squared ranks per theme (k + 1 for the unranked).
+        theme_index = {t: i for i, t in enumerate(problem.themes)}
+        squares = np.full(
+            (len(profiles), len(theme_index)), (problem.ranks_asked + 1) ** 2, dtype=np.int64
+        )
+        for p, profile in enumerate(profiles):
+            for position, theme in enumerate(profile.members[0].ranking):
+                squares[p, theme_index[theme]] = (position + 1) ** 2
         # Combination classes: (themes, pins); pinned profiles get classes of their own.
         self.classes: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
         index: dict[tuple, int] = {}
+        # Per set of pins: its classes' indices and their themes (a classes × themes 0/1 matrix).
+        offers: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         pairs_p, pairs_c, costs = [], [], []
         for p, profile in enumerate(profiles):
-            options = free if not profile.pins else theme_combinations(problem, profile.pins)
-            if profile.pins and not options:
-                raise AllocationInputError("the pinned registrants cannot all be seated")
-            for themes in options:
-                key = (themes, profile.pins)
-                if key not in index:
-                    index[key] = len(self.classes)
-                    self.classes.append(key)
-                person = profile.members[0]
-                pairs_p.append(p)
-                pairs_c.append(index[key])
-                costs.append(sum(problem.rank(person, t) ** 2 for t in themes))
-        self.pair_p = np.array(pairs_p, dtype=np.int64)
-        self.pair_c = np.array(pairs_c, dtype=np.int64)
-        self.pair_cost = np.array(costs, dtype=np.int64)
+            if profile.pins not in offers:
+                options = free if not profile.pins else theme_combinations(problem, profile.pins)
+                if profile.pins and not options:
+                    raise AllocationInputError("the pinned registrants cannot all be seated")
+                classes = []
+                incidence = np.zeros((len(options), len(theme_index)), dtype=np.int64)
+                for i, themes in enumerate(options):
+                    key = (themes, profile.pins)
+                    if key not in index:
+                        index[key] = len(self.classes)
+                        self.classes.append(key)
+                    classes.append(index[key])
+                    incidence[i, [theme_index[t] for t in themes]] = 1
+                offers[profile.pins] = (np.array(classes, dtype=np.int64), incidence)
+            classes, incidence = offers[profile.pins]
+            pairs_p.append(np.full(len(classes), p, dtype=np.int64))
+            pairs_c.append(classes)
+            costs.append(incidence @ squares[p])
+        self.pair_p = np.concatenate(pairs_p) if pairs_p else np.zeros(0, dtype=np.int64)
+        self.pair_c = np.concatenate(pairs_c) if pairs_c else np.zeros(0, dtype=np.int64)
+        self.pair_cost = np.concatenate(costs) if costs else np.zeros(0, dtype=np.int64)
         # y variables: (class, workshop) where the workshop's theme is in the class.
         round_of = {w.id: problem.round_of(w.id) for w in self.workshops}
         y_c, y_w = [], []
@@ -272,6 +288,10 @@ def _split_class(model: CombinationModel, ys: np.ndarray, y: np.ndarray) -> list
 
 #: Columns z[p, c] first offered per profile: its cheapest combinations.
 FIRST_COLUMNS = 3
+#: Up to this many z columns, all are offered at once: one LP solve is faster than pricing
+#: rounds, each solved from scratch (5,000 people with 3,500 rankings × 28 combinations: one
+#: solve of 3-4 s against 3 to 5 solves of 1-4 s each).
+ALL_COLUMNS = 300_000
 _TOLERANCE = 1e-6
 
 
@@ -310,10 +330,11 @@ class Priced:
         position = np.empty(model.n_z, dtype=np.int64)
         starts = np.searchsorted(model.pair_p[order], model.pair_p[order], side="left")
         position[order] = np.arange(model.n_z) - starts
-        self.active = position < FIRST_COLUMNS
+        self.active = position < (FIRST_COLUMNS if model.n_z > ALL_COLUMNS else model.n_z)
         if offered is not None:
             self.active |= offered
         self.reduced: np.ndarray | None = None
+        self.duals: np.ndarray | None = None  # the rows' at the LP's optimum
         self.bound = -np.inf
         self.solution: np.ndarray | None = None  # the LP relaxation's optimal vertex
 
@@ -365,6 +386,7 @@ class Priced:
             duals[~eq] = lp.ineqlin.marginals
             z = self.model.n_z
             self.reduced = self.cost[:z] - matrix[:, :z].T @ duals
+            self.duals = duals
             entering = ~self.active & (self.reduced < -_TOLERANCE)
             if not entering.any():
                 self.bound = float(lp.fun)
@@ -379,6 +401,24 @@ class Priced:
         entering = ~self.active & (self.reduced <= best - self.bound + _TOLERANCE)
         self.active |= entering
         return bool(entering.any())
+
+    def optimal_face(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the columns (z, y, m) and of the rows that hold exactly
+        the solutions at the LP bound (complementary slackness): a column of positive reduced
+        cost at its lower bound, of negative at its upper, a row of nonzero dual at its bound.
+        Only the columns offered so far may be nonzero (call :meth:`keep_only` first)."""
+        assert self.duals is not None
+        n = self.model.n_base
+        cost = self.cost[:n] - self.matrix[:, :n].T @ self.duals
+        bounds = self.model.bounds()
+        lower, upper = bounds.lb[:n].copy(), self.upper_bounds()[:n]
+        above, below = cost > _TOLERANCE, cost < -_TOLERANCE
+        upper[above] = lower[above]
+        lower[below] = upper[below]
+        row_lower, row_upper = self.lower.copy(), self.upper.copy()
+        tight = np.abs(self.duals) > _TOLERANCE
+        row_lower[tight] = row_upper[tight]
+        return lower, upper, row_lower, row_upper
 
     def keep_only(self, best: float) -> None:
         """Offer only the columns that could be in a solution at least as good as ``best``

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from eventapp.allocation.combinations import CombinationModel, Priced
 from eventapp.allocation.problem import AllocationInputError, Problem, Registrant
@@ -66,7 +66,7 @@ def _integral(x: np.ndarray) -> bool:
 
 
 def _milp(
-    model: CombinationModel,
+    model: CombinationModel | _Kept,
     cost: np.ndarray,
     constraints: list[LinearConstraint],
     bounds: Bounds,
@@ -172,20 +172,27 @@ def _fix_classes(
     return fixed
 
 
-def least_ranks(
+def relax_ranks(
     problem: Problem,
     model: CombinationModel,
     seated: int | None,
     per_class: dict[tuple, int],
-    deadline: float,
-) -> tuple[Outcome, Priced, float]:
-    """Stage 2: with ``seated`` people seated, the least Σ rank²; with ``seated`` None, the
-    least contract's objective (less its constant N·penalty) in one stage. The outcome, the
-    priced LP (its bound and reduced costs) and the optimal value."""
+) -> tuple[Priced, np.ndarray]:
+    """Stage 2's LP relaxation: with ``seated`` people seated, the least Σ rank²; with
+    ``seated`` None, the least contract's objective (less its constant N·penalty) in one
+    stage. The priced LP (its bound, solution and reduced costs) and the objective."""
     start = _feasible_columns(model, per_class)
     cost = _cost(problem, model, seated)
     priced = Priced(model, cost, seated=seated, offered=start > 0)
     priced.relax()
+    return priced, cost
+
+
+def least_ranks(
+    model: CombinationModel, priced: Priced, cost: np.ndarray, deadline: float
+) -> tuple[Outcome, float]:
+    """Stage 2's integer optimum, from its LP relaxation (:func:`relax_ranks`): the outcome
+    and the optimal value."""
     assert priced.solution is not None
     bound = float(np.ceil(priced.bound - _TOLERANCE))
     if priced.integral_columns:
@@ -193,7 +200,7 @@ def least_ranks(
         counts = _fix_classes(model, priced, z, deadline)
         if counts is not None:
             value = float(cost[: model.n_z] @ z)
-            return Outcome(counts.astype(np.int64), OPTIMAL, 0.0), priced, value
+            return Outcome(counts.astype(np.int64), OPTIMAL, 0.0), value
     # A MILP over the columns priced in; then over every column of an allocation at most as
     # costly as the one it found (reduced-cost fixing), when that offers more.
     result = _milp(model, cost, [priced.constraint()], _bounds(model, priced), deadline)
@@ -205,7 +212,7 @@ def least_ranks(
     ):
         result = _milp(model, cost, [priced.constraint()], _bounds(model, priced), deadline)
     if result.x is None:
-        return Outcome(None, result.status, float("inf")), priced, float("inf")
+        return Outcome(None, result.status, float("inf")), float("inf")
     if not _integral(result.x):
         result = _milp(
             model,
@@ -217,7 +224,7 @@ def least_ranks(
         )
     value = float(np.rint(result.fun))
     counts = np.rint(result.x).astype(np.int64)
-    return Outcome(counts, result.status, float(result.mip_gap or 0.0)), priced, value
+    return Outcome(counts, result.status, float(result.mip_gap or 0.0)), value
 
 
 def _cost(problem: Problem, model: CombinationModel, seated: int | None) -> np.ndarray:
@@ -239,6 +246,28 @@ def lexicographic(problem: Problem) -> bool:
     return worst < problem.penalty
 
 
+def _linear(
+    cost: np.ndarray, constraints: list[LinearConstraint], bounds: Bounds
+) -> np.ndarray | None:
+    """An optimal vertex of the LP (HiGHS's dual simplex), or ``None`` when it has none."""
+    matrix = sparse.vstack([sparse.csr_array(c.A) for c in constraints]).tocsr()
+    lower = np.concatenate([np.broadcast_to(c.lb, c.A.shape[0]) for c in constraints])
+    upper = np.concatenate([np.broadcast_to(c.ub, c.A.shape[0]) for c in constraints])
+    eq = lower == upper
+    below = ~eq & np.isfinite(upper)
+    above = ~eq & np.isfinite(lower)
+    result = linprog(
+        cost,
+        A_ub=sparse.vstack([matrix[below], -matrix[above]]),
+        b_ub=np.concatenate([upper[below], -lower[above]]),
+        A_eq=matrix[eq],
+        b_eq=upper[eq],
+        bounds=np.column_stack([bounds.lb, bounds.ub]),
+        method="highs-ds",
+    )
+    return result.x if result.status == OPTIMAL else None
+
+
 def _bounds(model: CombinationModel, priced: Priced, extra: int = 0) -> Bounds:
     upper = np.concatenate([priced.upper_bounds()[: model.n_base], np.ones(extra)])
     return Bounds(np.zeros(model.n_base + extra), upper)
@@ -257,47 +286,74 @@ def earliest_first(
     seated, x_i saying whether registrant i is seated, Σ_{i of profile p} x_i = Σ_c z[p, c]."""
     priced.keep_only(best)  # every column of every optimal allocation
     n = len(problem.registrants)
+    z_kept = np.flatnonzero(priced.active)
+    # The columns of this stage: the z kept, every y and m, then x (one per registrant).
+    columns = np.concatenate([z_kept, np.arange(model.n_z, model.n_base)])
+    n_kept = len(columns)
+    tie = np.concatenate([np.zeros(n_kept), -(n - np.arange(n, dtype=float))])
+    main = priced.matrix[:, columns]
     position = {r.id: i for i, r in enumerate(problem.registrants)}
-    n_vars = model.n_base + n
-    tie = np.zeros(n_vars)
-    tie[model.n_base :] = -(n - np.arange(n))
-    main = priced.matrix[:, : model.n_base]
-    rows, cols, values = [], [], []
-    for p, profile in enumerate(model.profiles):
-        for member in profile.members:
-            rows.append(p)
-            cols.append(model.n_base + position[member.id])
-            values.append(1.0)
-    z_rows = model.pair_p
+    member_rows = [p for p, profile in enumerate(model.profiles) for _ in profile.members]
+    member_cols = [n_kept + position[m.id] for profile in model.profiles for m in profile.members]
     link = sparse.csr_array(
         (
-            np.concatenate([values, -np.ones(model.n_z)]),
-            (np.concatenate([rows, z_rows]), np.concatenate([cols, np.arange(model.n_z)])),
+            np.concatenate([np.ones(n), -np.ones(len(z_kept))]),
+            (
+                np.concatenate([member_rows, model.pair_p[z_kept]]),
+                np.concatenate([member_cols, np.arange(len(z_kept))]),
+            ),
         ),
-        shape=(len(model.profiles), n_vars),
+        shape=(len(model.profiles), n_kept + n),
     )
-    first_row = np.zeros(model.n_z, dtype=np.int64)
     keep = sparse.csr_array(
-        (cost[: model.n_z], (first_row, np.arange(model.n_z))),
-        shape=(1, n_vars),
+        (cost[z_kept], (np.zeros(len(z_kept), dtype=np.int64), np.arange(len(z_kept)))),
+        shape=(1, n_kept + n),
     )
-    constraints = [
-        LinearConstraint(
-            sparse.hstack([main, sparse.csr_array((main.shape[0], n))]).tocsr(),
-            priced.lower,
-            priced.upper,
-        ),
-        LinearConstraint(link, 0, 0),
-        LinearConstraint(keep, -np.inf, best),
-    ]
-    bounds = _bounds(model, priced, n)
-    result = _milp(model, tie, constraints, bounds, deadline)
+    rows = sparse.hstack([main, sparse.csr_array((main.shape[0], n))]).tocsr()
+    if best <= priced.bound + _TOLERANCE:
+        # At the LP bound, the optimal allocations are the integer points of the LP's optimal
+        # face: no row Σ rank² = best (dense, and it slows the LP down), only bounds.
+        lower, upper, row_lower, row_upper = priced.optimal_face()
+        constraints = [LinearConstraint(rows, row_lower, row_upper), LinearConstraint(link, 0, 0)]
+    else:
+        lower, upper = np.zeros(model.n_base), model.bounds().ub
+        constraints = [
+            LinearConstraint(rows, priced.lower, priced.upper),
+            LinearConstraint(link, 0, 0),
+            LinearConstraint(keep, -np.inf, best),
+        ]
+    bounds = Bounds(
+        np.concatenate([lower[columns], np.zeros(n)]),
+        np.concatenate([upper[columns], np.ones(n)]),
+    )
+    kept = _Kept(len(z_kept))
+
+    def spread(x: np.ndarray) -> np.ndarray:
+        counts = np.zeros(model.n_base)
+        counts[columns] = x[:n_kept]
+        return counts
+
+    # The LP relaxation first: when it seats whole people, an integer split of the classes
+    # over the workshops reaches its bound.
+    relaxed = _linear(tie, constraints, bounds)
+    if relaxed is not None and _integral(relaxed[: len(z_kept)]):
+        counts = _fix_classes(model, priced, np.rint(spread(relaxed)[: model.n_z]), deadline)
+        if counts is not None:
+            return Outcome(counts.astype(np.int64), OPTIMAL, 0.0)
+    result = _milp(kept, tie, constraints, bounds, deadline)
     if result.x is not None and not _integral(result.x):
-        result = _milp(model, tie, constraints, bounds, deadline, integer_columns=True)
+        result = _milp(kept, tie, constraints, bounds, deadline, integer_columns=True)
     if result.x is None:
         return Outcome(None, result.status, float("inf"))
-    counts = np.rint(result.x[: model.n_base]).astype(np.int64)
+    counts = np.rint(spread(result.x)).astype(np.int64)
     return Outcome(counts, result.status, float(result.mip_gap or 0.0))
+
+
+@dataclass
+class _Kept:
+    """What :func:`_milp` needs to know of stage 3's columns: the z come first."""
+
+    n_z: int
 
 
 def solve(problem: Problem, profiles: list, deadline: float) -> tuple[CombinationModel, Outcome]:
@@ -308,13 +364,39 @@ def solve(problem: Problem, profiles: list, deadline: float) -> tuple[Combinatio
         empty = np.zeros(model.n_base, dtype=np.int64)
         return model, Outcome(empty, status, 0.0 if status == OPTIMAL else float("inf"))
     count = seated if lexicographic(problem) else None
-    outcome, priced, best = least_ranks(problem, model, count, per_class, deadline)
+    priced, cost = relax_ranks(problem, model, count, per_class)
+    people = len(problem.registrants)
+    tie = _earliest_on_the_face(problem, model, priced, cost, deadline)
+    if tie is not None:
+        return model, tie
+    outcome, best = least_ranks(model, priced, cost, deadline)
     if outcome.status != OPTIMAL or outcome.counts is None:
         return model, outcome
-    if not 0 < model.seated(outcome.counts) < len(problem.registrants):
+    if not 0 < model.seated(outcome.counts) < people:
         return model, outcome
-    cost = _cost(problem, model, count)
     tie = earliest_first(problem, model, priced, cost, best, deadline)
     if tie.counts is None:
         return model, outcome
     return model, Outcome(tie.counts, tie.status, max(outcome.gap, tie.gap))
+
+
+def _earliest_on_the_face(
+    problem: Problem, model: CombinationModel, priced: Priced, cost: np.ndarray, deadline: float
+) -> Outcome | None:
+    """When some must wait and the LP relaxation seats whole people at an integral bound,
+    stage 3 straight on the LP's optimal face: an integer allocation found there reaches the
+    bound (so stage 2 needs no integer solve of its own) and seats the earliest. ``None``
+    when this does not apply or finds nothing (the columns offered are then as before)."""
+    assert priced.solution is not None
+    bound = round(priced.bound)
+    if not priced.integral_columns or abs(priced.bound - bound) > _TOLERANCE:
+        return None
+    seated = int(np.rint(priced.solution[: model.n_z]).sum())
+    if not 0 < seated < len(problem.registrants):
+        return None
+    offered = priced.active.copy()
+    tie = earliest_first(problem, model, priced, cost, float(bound), deadline)
+    if tie.counts is not None and tie.status == OPTIMAL:
+        return tie
+    priced.active = offered
+    return None
