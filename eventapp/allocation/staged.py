@@ -195,6 +195,9 @@ def least_ranks(
     and the optimal value."""
     assert priced.solution is not None
     bound = float(np.ceil(priced.bound - _TOLERANCE))
+    if priced.integral:  # an integral optimum of the relaxation: optimal, proven
+        counts = np.rint(priced.solution).astype(np.int64)
+        return Outcome(counts, OPTIMAL, 0.0), float(cost[: model.n_base] @ counts)
     if priced.integral_columns:
         z = np.rint(priced.solution[: model.n_z]).astype(np.int64)
         counts = _fix_classes(model, priced, z, deadline)
