@@ -83,7 +83,7 @@ def too_many(problem: Problem) -> bool:
 class CombinationModel:
     """The arrays of the two-layer model; ``profiles`` are (ranking, pins, size) triples."""
 
-    def __init__(self, problem: Problem, profiles: list, tie_break: bool) -> None:
+    def __init__(self, problem: Problem, profiles: list) -> None:
         self.problem = problem
         self.profiles = profiles
         self.workshops = [w for r in problem.rounds for w in r]
@@ -140,21 +140,13 @@ class CombinationModel:
         self.n_y = len(self.y_c)
         self.n_m = len(self.classes)  # m_c: the people receiving class c
         self.n_base = self.n_z + self.n_y + self.n_m
-        self.tie_break = tie_break
-        self.n_vars = self.n_base + (len(problem.registrants) if tie_break else 0)
+        self.n_vars = self.n_base
         self.round_of = np.array([round_of[w.id] for w in self.workshops], dtype=np.int64)
 
     def objective(self) -> np.ndarray:
         """The contract's objective, less its constant N·penalty."""
         c = np.zeros(self.n_vars)
         c[: self.n_z] = self.pair_cost - self.problem.penalty
-        return c
-
-    def tie_objective(self) -> np.ndarray:
-        """Maximise Σ (N − position) over the seated registrants."""
-        c = np.zeros(self.n_vars)
-        n = len(self.problem.registrants)
-        c[self.n_base :] = -(n - np.arange(n))
         return c
 
     def bounds(self) -> Bounds:
@@ -214,27 +206,6 @@ class CombinationModel:
         # The event's capacity.
         if self.problem.event_capacity is not None:
             rows.add(np.arange(self.n_z), 1.0, -np.inf, self.problem.event_capacity)
-        return [rows.constraint(self.n_vars)]
-
-    def tie_constraints(self, best: float) -> list[LinearConstraint]:
-        """Keep the objective at its optimum; link each profile's seated count to its people."""
-        rows = Triplets()
-        position = {r.id: i for i, r in enumerate(self.problem.registrants)}
-        z_of_profile = defaultdict(list)
-        for i, p in enumerate(self.pair_p):
-            z_of_profile[int(p)].append(i)
-        for p, profile in enumerate(self.profiles):
-            xs = [self.n_base + position[m.id] for m in profile.members]
-            zs = z_of_profile[p]
-            rows.add(
-                np.concatenate([xs, zs]).astype(np.int64),
-                np.concatenate([np.ones(len(xs)), -np.ones(len(zs))]),
-                0,
-                0,
-            )
-        objective = self.objective()
-        keep = np.flatnonzero(objective)
-        rows.add(keep, objective[keep], -np.inf, best)
         return [rows.constraint(self.n_vars)]
 
     def seated(self, counts: np.ndarray) -> int:

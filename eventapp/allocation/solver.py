@@ -1,10 +1,12 @@
-"""The optimal allocation: an exact MILP (``scipy.optimize.milp``, HiGHS) on counts, then the
-counts split into individual schedules.
+"""The optimal allocation: exact (``scipy.optimize.milp`` and ``linprog``, HiGHS) on counts,
+then the counts split into individual schedules.
 
 By default the model counts people per ranking profile and theme combination
-(:mod:`eventapp.allocation.combinations`). When the themes make too many combinations, it counts
-them per profile and workshop instead (``_Model`` here): for a profile p with s_p people seated,
-y[p, w] people of p sit in workshop w, with
+(:mod:`eventapp.allocation.combinations`), solved in lexicographic stages (the most seated,
+then the least Σ rank², then ties by registration order: :mod:`eventapp.allocation.staged`).
+When the themes make too many combinations, it counts them per profile and workshop instead
+(``_Model`` here), in one MILP: for a profile p with s_p people seated, y[p, w] people of p sit
+in workshop w, with
 
 * Σ_{w in round r} y[p, w] = s_p for every round r (one workshop a round),
 * Σ_{w of theme t} y[p, w] ≤ s_p for every theme t (a theme at most once per person),

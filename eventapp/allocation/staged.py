@@ -103,7 +103,7 @@ def most_seated(
     that seats them, and HiGHS's status. Raises :class:`AllocationInputError` when the pinned
     registrants cannot all be seated."""
     groups = _groups(profiles)
-    model = CombinationModel(problem, groups, tie_break=False)
+    model = CombinationModel(problem, groups)
     if not model.n_z:
         return 0, {}, OPTIMAL
     cost = np.zeros(model.n_vars)
@@ -361,7 +361,7 @@ class _Kept:
 
 def solve(problem: Problem, profiles: list, deadline: float) -> tuple[CombinationModel, Outcome]:
     """The stages; the model whose layout the counts follow, and the outcome."""
-    model = CombinationModel(problem, profiles, tie_break=False)
+    model = CombinationModel(problem, profiles)
     seated, per_class, status = most_seated(problem, profiles, deadline)
     if status != OPTIMAL or seated == 0:
         empty = np.zeros(model.n_base, dtype=np.int64)
