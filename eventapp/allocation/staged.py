@@ -363,9 +363,10 @@ def solve(problem: Problem, profiles: list, deadline: float) -> tuple[Combinatio
     """The stages; the model whose layout the counts follow, and the outcome."""
     model = CombinationModel(problem, profiles)
     seated, per_class, status = most_seated(problem, profiles, deadline)
-    if status != OPTIMAL or seated == 0:
-        empty = np.zeros(model.n_base, dtype=np.int64)
-        return model, Outcome(empty, status, 0.0 if status == OPTIMAL else float("inf"))
+    if status != OPTIMAL:
+        return model, Outcome(None, status, float("inf"))
+    if seated == 0:
+        return model, Outcome(np.zeros(model.n_base, dtype=np.int64), OPTIMAL, 0.0)
     count = seated if lexicographic(problem) else None
     priced, cost = relax_ranks(problem, model, count, per_class)
     people = len(problem.registrants)
