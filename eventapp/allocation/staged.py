@@ -126,20 +126,33 @@ def most_seated(
 
 
 def _feasible_columns(model: CombinationModel, per_class: dict[tuple, int]) -> np.ndarray:
-    """Integer z counts that give every class of stage 1's allocation its number of people
-    (profiles of the same pins share the classes), cheapest pairs first."""
-    remaining_class = {model.classes.index(key): n for key, n in per_class.items()}
-    remaining_profile = [len(p.members) for p in model.profiles]
+    """Integer z counts that give every class of stage 1's allocation its number of people:
+    within each set of pins, the profiles fill its classes in turn (every profile of those pins
+    can take every class of them), the north-west corner rule of a transportation problem."""
     z = np.zeros(model.n_z, dtype=np.int64)
-    for i in np.argsort(model.pair_cost, kind="stable"):
-        c, p = int(model.pair_c[i]), int(model.pair_p[i])
-        take = min(remaining_class.get(c, 0), remaining_profile[p])
-        if take:
-            z[i] = take
-            remaining_class[c] -= take
-            remaining_profile[p] -= take
-    if any(remaining_class.values()):
-        raise RuntimeError("stage 1's allocation does not fit the profiles")  # cannot happen
+    starts = np.searchsorted(model.pair_p, np.arange(len(model.profiles)))
+    by_pins: dict[tuple[int, ...], list[int]] = {}
+    for p, profile in enumerate(model.profiles):
+        by_pins.setdefault(profile.pins, []).append(p)
+    for profiles in by_pins.values():
+        first = starts[profiles[0]]
+        classes = model.pair_c[first : first + int(np.sum(model.pair_p == profiles[0]))]
+        demand = np.array([per_class.get(model.classes[c], 0) for c in classes], dtype=np.int64)
+        supply = np.array([len(model.profiles[p].members) for p in profiles], dtype=np.int64)
+        if demand.sum() > supply.sum():
+            raise RuntimeError("stage 1 seats more than there are people")  # cannot happen
+        # Profile i covers people (S_{i-1}, S_i], class j takes (D_{j-1}, D_j]: they share
+        # the overlap of the two intervals.
+        s_high, d_high = np.cumsum(supply), np.cumsum(demand)
+        s_low, d_low = s_high - supply, d_high - demand
+        i = np.searchsorted(s_high, d_low, side="right")  # the profile of each class's first
+        for j in np.flatnonzero(demand):
+            k = int(i[j])
+            while k < len(profiles) and s_low[k] < d_high[j]:
+                overlap = min(s_high[k], d_high[j]) - max(s_low[k], d_low[j])
+                if overlap > 0:
+                    z[starts[profiles[k]] + j] += overlap
+                k += 1
     return z
 
 
