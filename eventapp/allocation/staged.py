@@ -1,23 +1,30 @@
 """The exact allocation on the combinations model, solved lexicographically in stages.
 
 The contract's objective, Σ rank² + (N·R·K² + 1) per registrant not seated, orders allocations
-first by the number of people seated (one more seat outweighs any sum of ranks: that sum is at
-most N·R·K²), then by the sum of squared ranks. So its optimum is found in two stages, each with
-small, well-scaled coefficients instead of one objective mixing 10⁶ with 1:
+first by the number of people seated, then by the sum of squared ranks, whenever one more seat
+outweighs any sum of ranks (:func:`lexicographic`: always, unless every theme is asked and
+someone ranked fewer, an unranked theme then counting K + 1). Its optimum is then found in
+stages, each with small, well-scaled coefficients instead of one objective mixing 10⁶ with 1:
 
 1. **the most people seated**, S*: every registrant without pins can take any combination, so
    they form one group; the pinned ones form a group per set of pins. The model is tiny (a few
    groups × combinations, plus the workshops) and solved as a MILP.
 2. **the least Σ rank² with S* seated**: the LP relaxation of the full model (profiles ×
-   combinations, with Σ z = S*), its columns priced in from each profile's cheapest and those of
-   stage 1's allocation (so the restricted problem is never infeasible). When its optimum seats
-   whole people (z, hence the class counts m, integers), only the split of each class over
-   the workshops may be fractional: a small MILP with m fixed finds an integer one, and then the
-   LP bound is reached — optimal, proven, gap 0. Otherwise a MILP over the columns that reduced-
-   cost fixing leaves (every column of every optimal allocation) decides.
+   combinations, with Σ z = S*); every column at once up to ``ALL_COLUMNS``, else priced in
+   from each profile's cheapest and those of stage 1's allocation (so the restricted problem
+   is never infeasible). When its optimum seats whole people (z, hence the class counts m,
+   integers), only the split of each class over the workshops may be fractional: a small MILP
+   with m fixed finds an integer one, and then the LP bound is reached — optimal, proven, gap 0.
+   Otherwise a MILP over the columns that reduced-cost fixing leaves (every column of every
+   optimal allocation) decides.
 3. **ties by registration order**, only when some must wait: among the allocations with S*
    seated and the optimal Σ rank², seat the earliest registrants (maximise Σ (N − position)
-   over the seated), on the same columns.
+   over the seated). When the LP bound is reached, those allocations are exactly the integer
+   points of the LP's optimal face (complementary slackness: bounds on columns and rows), where
+   this is again an LP plus a split of the classes; else a row keeps Σ rank² at its optimum.
+
+When the penalty does not dominate, stage 2 minimises the contract's objective itself (no
+Σ z = S* row) and stage 3 keeps that objective; stage 1 then only gives a starting allocation.
 """
 
 from __future__ import annotations
