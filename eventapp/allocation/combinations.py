@@ -220,7 +220,7 @@ class CombinationModel:
             per_class[c] = _split_class(self, ys, counts[self.n_z + ys])
         result: dict[int, list[tuple[int, ...]]] = defaultdict(list)
         order = np.argsort(self.pair_cost, kind="stable")
-        for i in order:
+        for i in order[counts[: self.n_z][order] > 0]:
             p, c, m = int(self.pair_p[i]), int(self.pair_c[i]), int(counts[i])
             for _ in range(m):
                 result[p].append(per_class[c].pop())
