@@ -104,39 +104,47 @@ def _groups(profiles: list) -> list[Group]:
 
 
 def most_seated(
-    problem: Problem, profiles: list, deadline: float
-) -> tuple[int, dict[tuple, int], int]:
+    problem: Problem, profiles: list, deadline: float, *, exact: bool = True
+) -> tuple[int, dict[tuple, float], int]:
     """Stage 1: the most people seated, the number per combination class of one allocation
-    that seats them, and HiGHS's status. Raises :class:`AllocationInputError` when the pinned
-    registrants cannot all be seated."""
+    that seats them, and HiGHS's status. Not ``exact``: only the LP relaxation, rounded down
+    (a bound that stage 2 then reaches with whole people, or not), and its fractional
+    allocation. Raises :class:`AllocationInputError` when the pinned registrants cannot all
+    be seated."""
     groups = _groups(profiles)
     model = CombinationModel(problem, groups)
     if not model.n_z:
         return 0, {}, OPTIMAL
     cost = np.zeros(model.n_vars)
     cost[: model.n_z] = -1.0
-    result = _milp(model, cost, model.constraints(), model.bounds(), deadline)
-    if result.status == INFEASIBLE:
+    if exact:
+        result = _milp(model, cost, model.constraints(), model.bounds(), deadline)
+        x, status = result.x, result.status
+        if x is not None and not _integral(x[: model.n_z]):
+            result = _milp(
+                model, cost, model.constraints(), model.bounds(), deadline, integer_columns=True
+            )
+            x, status = result.x, result.status
+    else:
+        x = _linear(cost, model.constraints(), model.bounds())
+        status = INFEASIBLE if x is None else OPTIMAL
+    if status == INFEASIBLE:
         raise AllocationInputError("the pinned registrants cannot all be seated")
-    if result.x is None:
-        return 0, {}, result.status
-    if not _integral(result.x[: model.n_z]):
-        result = _milp(
-            model, cost, model.constraints(), model.bounds(), deadline, integer_columns=True
-        )
-    counts = np.rint(result.x[: model.n_z]).astype(np.int64)
-    per_class: dict[tuple, int] = {}
-    for i in np.flatnonzero(counts):
+    if x is None:
+        return 0, {}, status
+    counts = np.rint(x[: model.n_z]) if exact else np.maximum(x[: model.n_z], 0.0)
+    per_class: dict[tuple, float] = {}
+    for i in np.flatnonzero(counts > _TOLERANCE):
         key = model.classes[int(model.pair_c[i])]
-        per_class[key] = per_class.get(key, 0) + int(counts[i])
-    return int(counts.sum()), per_class, result.status
+        per_class[key] = per_class.get(key, 0.0) + float(counts[i])
+    return int(np.floor(counts.sum() + _TOLERANCE)), per_class, status
 
 
-def _feasible_columns(model: CombinationModel, per_class: dict[tuple, int]) -> np.ndarray:
-    """Integer z counts that give every class of stage 1's allocation its number of people:
-    within each set of pins, the profiles fill its classes in turn (every profile of those pins
-    can take every class of them), the north-west corner rule of a transportation problem."""
-    z = np.zeros(model.n_z, dtype=np.int64)
+def _feasible_columns(model: CombinationModel, per_class: dict[tuple, float]) -> np.ndarray:
+    """z counts that give every class of stage 1's allocation its number of people: within
+    each set of pins, the profiles fill its classes in turn (every profile of those pins can
+    take every class of them), the north-west corner rule of a transportation problem."""
+    z = np.zeros(model.n_z)
     starts = np.searchsorted(model.pair_p, np.arange(len(model.profiles)))
     by_pins: dict[tuple[int, ...], list[int]] = {}
     for p, profile in enumerate(model.profiles):
@@ -144,16 +152,16 @@ def _feasible_columns(model: CombinationModel, per_class: dict[tuple, int]) -> n
     for profiles in by_pins.values():
         first = starts[profiles[0]]
         classes = model.pair_c[first : first + int(np.sum(model.pair_p == profiles[0]))]
-        demand = np.array([per_class.get(model.classes[c], 0) for c in classes], dtype=np.int64)
+        demand = np.array([per_class.get(model.classes[c], 0.0) for c in classes])
         supply = np.array([len(model.profiles[p].members) for p in profiles], dtype=np.int64)
-        if demand.sum() > supply.sum():
+        if demand.sum() > supply.sum() + _TOLERANCE:
             raise RuntimeError("stage 1 seats more than there are people")  # cannot happen
         # Profile i covers people (S_{i-1}, S_i], class j takes (D_{j-1}, D_j]: they share
         # the overlap of the two intervals.
         s_high, d_high = np.cumsum(supply), np.cumsum(demand)
         s_low, d_low = s_high - supply, d_high - demand
         i = np.searchsorted(s_high, d_low, side="right")  # the profile of each class's first
-        for j in np.flatnonzero(demand):
+        for j in np.flatnonzero(demand > _TOLERANCE):
             k = int(i[j])
             while k < len(profiles) and s_low[k] < d_high[j]:
                 overlap = min(s_high[k], d_high[j]) - max(s_low[k], d_low[j])
@@ -196,14 +204,14 @@ def relax_ranks(
     problem: Problem,
     model: CombinationModel,
     seated: int | None,
-    per_class: dict[tuple, int],
+    per_class: dict[tuple, float],
 ) -> tuple[Priced, np.ndarray]:
     """Stage 2's LP relaxation: with ``seated`` people seated, the least Σ rank²; with
     ``seated`` None, the least contract's objective (less its constant N·penalty) in one
     stage. The priced LP (its bound, solution and reduced costs) and the objective."""
     start = _feasible_columns(model, per_class)
     cost = _cost(problem, model, seated)
-    priced = Priced(model, cost, seated=seated, offered=start > 0)
+    priced = Priced(model, cost, seated=seated, offered=start > _TOLERANCE)
     priced.relax()
     return priced, cost
 
@@ -380,28 +388,40 @@ class _Kept:
 
 
 def solve(problem: Problem, profiles: list, deadline: float) -> tuple[CombinationModel, Outcome]:
-    """The stages; the model whose layout the counts follow, and the outcome."""
+    """The stages; the model whose layout the counts follow, and the outcome. Stage 1 first
+    takes the LP's bound on the people seated; when stage 2 cannot seat that many whole
+    people, stage 1 is solved exactly and stage 2 again."""
     model = CombinationModel(problem, profiles)
-    seated, per_class, status = most_seated(problem, profiles, deadline)
-    if status != OPTIMAL:
-        return model, Outcome(None, status, float("inf"))
-    if seated == 0:
-        return model, Outcome(np.zeros(model.n_base, dtype=np.int64), OPTIMAL, 0.0)
-    count = seated if lexicographic(problem) else None
-    priced, cost = relax_ranks(problem, model, count, per_class)
     people = len(problem.registrants)
-    tie = _earliest_on_the_face(problem, model, priced, cost, deadline)
-    if tie is not None:
-        return model, tie
-    outcome, best = least_ranks(model, priced, cost, deadline)
-    if outcome.status != OPTIMAL or outcome.counts is None:
-        return model, outcome
-    if not 0 < model.seated(outcome.counts) < people:
-        return model, outcome
-    tie = earliest_first(problem, model, priced, cost, best, deadline)
-    if tie.counts is None:
-        return model, outcome
-    return model, Outcome(tie.counts, tie.status, max(outcome.gap, tie.gap))
+    in_stages = lexicographic(problem)
+    for exact in (False, True):
+        seated, per_class, status = most_seated(problem, profiles, deadline, exact=exact)
+        if status != OPTIMAL:
+            return model, Outcome(None, status, float("inf"))
+        if seated == 0:  # nobody can be seated (pinned people would be)
+            return model, Outcome(np.zeros(model.n_base, dtype=np.int64), OPTIMAL, 0.0)
+        count = seated if in_stages else None
+        try:
+            priced, cost = relax_ranks(problem, model, count, per_class)
+        except RuntimeError:
+            if exact:
+                raise
+            continue  # cannot happen: the LP relaxation seats ``seated``
+        tie = _earliest_on_the_face(problem, model, priced, cost, deadline)
+        if tie is not None:
+            return model, tie
+        outcome, best = least_ranks(model, priced, cost, deadline)
+        if outcome.status == INFEASIBLE and not exact:
+            continue  # the LP's bound on the people seated is not reached
+        if outcome.status != OPTIMAL or outcome.counts is None:
+            return model, outcome
+        if not 0 < model.seated(outcome.counts) < people:
+            return model, outcome
+        tie = earliest_first(problem, model, priced, cost, best, deadline)
+        if tie.counts is None:
+            return model, outcome
+        return model, Outcome(tie.counts, tie.status, max(outcome.gap, tie.gap))
+    raise AssertionError("unreachable")  # the exact pass returns
 
 
 def _earliest_on_the_face(
