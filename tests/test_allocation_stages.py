@@ -158,6 +158,30 @@ def test_below_a_weaker_bound_the_milps_decide_with_the_objective_kept(
 
 
 @pytest.mark.parametrize("seed", range(6))
+def test_a_bound_on_the_people_seated_not_reached_falls_back_to_the_exact_stage_one(
+    seed: int, monkeypatch
+) -> None:
+    # As if the LP's bound on the people seated were one too high: stage 2 cannot seat that
+    # many whole people, so stage 1 is solved exactly and stage 2 again.
+    most_seated = staged.most_seated
+    passes = []
+
+    def too_high(problem, profiles, deadline, *, exact=True):
+        passes.append(exact)
+        seated, per_class, status = most_seated(problem, profiles, deadline, exact=exact)
+        return (seated if exact else seated + 1), per_class, status
+
+    monkeypatch.setattr(staged, "most_seated", too_high)
+    try:
+        problem = larger(seed)
+        assert_optimal_with_ties(problem)
+    except AllocationInputError:
+        pytest.skip("these random pins do not fit")
+    if staged.lexicographic(problem):
+        assert passes[:2] == [False, True]
+
+
+@pytest.mark.parametrize("seed", range(6))
 def test_priced_columns_give_the_same_optimum(seed: int, monkeypatch) -> None:
     # Past ALL_COLUMNS the LP starts from each profile's cheapest columns and stage 1's.
     monkeypatch.setattr(combinations_module, "ALL_COLUMNS", 0)

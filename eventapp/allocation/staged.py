@@ -406,7 +406,7 @@ def solve(problem: Problem, profiles: list, deadline: float) -> tuple[Combinatio
         except RuntimeError:
             if exact:
                 raise
-            continue  # cannot happen: the LP relaxation seats ``seated``
+            continue  # the LP relaxation cannot seat ``seated``: the bound was wrong
         tie = _earliest_on_the_face(problem, model, priced, cost, deadline)
         if tie is not None:
             return model, tie
