@@ -44,6 +44,8 @@ def generated(
 CASES = [
     ("demo day: 150 people, 2 rounds × 4 themes, 40 seats", (150, 2, 4, 4, 40), None),
     ("5,000 people, 6 rounds × 8 workshops, k=8, 650 seats", (5000, 6, 8, 8, 650), 1),
+    # 4,800 seats a round: 200 wait, so ties by registration order decide who (stage 3).
+    ("5,000 people, 6 rounds × 8 workshops, k=8, 600 seats", (5000, 6, 8, 8, 600), 1),
 ]
 
 

@@ -83,31 +83,47 @@ def too_many(problem: Problem) -> bool:
 class CombinationModel:
     """The arrays of the two-layer model; ``profiles`` are (ranking, pins, size) triples."""
 
-    def __init__(self, problem: Problem, profiles: list, tie_break: bool) -> None:
+    def __init__(self, problem: Problem, profiles: list) -> None:
         self.problem = problem
         self.profiles = profiles
         self.workshops = [w for r in problem.rounds for w in r]
         free = theme_combinations(problem)
+        # Each profile's squared ranks per theme (k + 1 for the unranked).
+        theme_index = {t: i for i, t in enumerate(problem.themes)}
+        squares = np.full(
+            (len(profiles), len(theme_index)), (problem.ranks_asked + 1) ** 2, dtype=np.int64
+        )
+        for p, profile in enumerate(profiles):
+            for position, theme in enumerate(profile.members[0].ranking):
+                squares[p, theme_index[theme]] = (position + 1) ** 2
         # Combination classes: (themes, pins); pinned profiles get classes of their own.
         self.classes: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
         index: dict[tuple, int] = {}
+        # Per set of pins: its classes' indices and their themes (a classes × themes 0/1 matrix).
+        offers: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         pairs_p, pairs_c, costs = [], [], []
         for p, profile in enumerate(profiles):
-            options = free if not profile.pins else theme_combinations(problem, profile.pins)
-            if profile.pins and not options:
-                raise AllocationInputError("the pinned registrants cannot all be seated")
-            for themes in options:
-                key = (themes, profile.pins)
-                if key not in index:
-                    index[key] = len(self.classes)
-                    self.classes.append(key)
-                person = profile.members[0]
-                pairs_p.append(p)
-                pairs_c.append(index[key])
-                costs.append(sum(problem.rank(person, t) ** 2 for t in themes))
-        self.pair_p = np.array(pairs_p, dtype=np.int64)
-        self.pair_c = np.array(pairs_c, dtype=np.int64)
-        self.pair_cost = np.array(costs, dtype=np.int64)
+            if profile.pins not in offers:
+                options = free if not profile.pins else theme_combinations(problem, profile.pins)
+                if profile.pins and not options:
+                    raise AllocationInputError("the pinned registrants cannot all be seated")
+                classes = []
+                incidence = np.zeros((len(options), len(theme_index)), dtype=np.int64)
+                for i, themes in enumerate(options):
+                    key = (themes, profile.pins)
+                    if key not in index:
+                        index[key] = len(self.classes)
+                        self.classes.append(key)
+                    classes.append(index[key])
+                    incidence[i, [theme_index[t] for t in themes]] = 1
+                offers[profile.pins] = (np.array(classes, dtype=np.int64), incidence)
+            classes, incidence = offers[profile.pins]
+            pairs_p.append(np.full(len(classes), p, dtype=np.int64))
+            pairs_c.append(classes)
+            costs.append(incidence @ squares[p])
+        self.pair_p = np.concatenate(pairs_p) if pairs_p else np.zeros(0, dtype=np.int64)
+        self.pair_c = np.concatenate(pairs_c) if pairs_c else np.zeros(0, dtype=np.int64)
+        self.pair_cost = np.concatenate(costs) if costs else np.zeros(0, dtype=np.int64)
         # y variables: (class, workshop) where the workshop's theme is in the class.
         round_of = {w.id: problem.round_of(w.id) for w in self.workshops}
         y_c, y_w = [], []
@@ -124,21 +140,13 @@ class CombinationModel:
         self.n_y = len(self.y_c)
         self.n_m = len(self.classes)  # m_c: the people receiving class c
         self.n_base = self.n_z + self.n_y + self.n_m
-        self.tie_break = tie_break
-        self.n_vars = self.n_base + (len(problem.registrants) if tie_break else 0)
+        self.n_vars = self.n_base
         self.round_of = np.array([round_of[w.id] for w in self.workshops], dtype=np.int64)
 
     def objective(self) -> np.ndarray:
         """The contract's objective, less its constant N·penalty."""
         c = np.zeros(self.n_vars)
         c[: self.n_z] = self.pair_cost - self.problem.penalty
-        return c
-
-    def tie_objective(self) -> np.ndarray:
-        """Maximise Σ (N − position) over the seated registrants."""
-        c = np.zeros(self.n_vars)
-        n = len(self.problem.registrants)
-        c[self.n_base :] = -(n - np.arange(n))
         return c
 
     def bounds(self) -> Bounds:
@@ -200,27 +208,6 @@ class CombinationModel:
             rows.add(np.arange(self.n_z), 1.0, -np.inf, self.problem.event_capacity)
         return [rows.constraint(self.n_vars)]
 
-    def tie_constraints(self, best: float) -> list[LinearConstraint]:
-        """Keep the objective at its optimum; link each profile's seated count to its people."""
-        rows = Triplets()
-        position = {r.id: i for i, r in enumerate(self.problem.registrants)}
-        z_of_profile = defaultdict(list)
-        for i, p in enumerate(self.pair_p):
-            z_of_profile[int(p)].append(i)
-        for p, profile in enumerate(self.profiles):
-            xs = [self.n_base + position[m.id] for m in profile.members]
-            zs = z_of_profile[p]
-            rows.add(
-                np.concatenate([xs, zs]).astype(np.int64),
-                np.concatenate([np.ones(len(xs)), -np.ones(len(zs))]),
-                0,
-                0,
-            )
-        objective = self.objective()
-        keep = np.flatnonzero(objective)
-        rows.add(keep, objective[keep], -np.inf, best)
-        return [rows.constraint(self.n_vars)]
-
     def seated(self, counts: np.ndarray) -> int:
         return int(counts[: self.n_z].sum())
 
@@ -233,7 +220,7 @@ class CombinationModel:
             per_class[c] = _split_class(self, ys, counts[self.n_z + ys])
         result: dict[int, list[tuple[int, ...]]] = defaultdict(list)
         order = np.argsort(self.pair_cost, kind="stable")
-        for i in order:
+        for i in order[counts[: self.n_z][order] > 0]:
             p, c, m = int(self.pair_p[i]), int(self.pair_c[i]), int(counts[i])
             for _ in range(m):
                 result[p].append(per_class[c].pop())
@@ -272,6 +259,10 @@ def _split_class(model: CombinationModel, ys: np.ndarray, y: np.ndarray) -> list
 
 #: Columns z[p, c] first offered per profile: its cheapest combinations.
 FIRST_COLUMNS = 3
+#: Up to this many z columns, all are offered at once: one LP solve is faster than pricing
+#: rounds, each solved from scratch (5,000 people with 3,500 rankings × 28 combinations: one
+#: solve of 3-4 s against 3 to 5 solves of 1-4 s each).
+ALL_COLUMNS = 300_000
 _TOLERANCE = 1e-6
 
 
@@ -279,20 +270,42 @@ class Priced:
     """Which z columns the solver sees. Exact: the LP relaxation is solved by pricing until no
     column has a negative reduced cost (so its bound holds for every column); a column whose
     reduced cost exceeds (best integer objective − LP bound) is in no better solution
-    (reduced-cost fixing), so leaving it out loses nothing."""
+    (reduced-cost fixing), so leaving it out loses nothing.
 
-    def __init__(self, model: CombinationModel) -> None:
+    ``cost`` is the objective (by default the contract's, :meth:`CombinationModel.objective`);
+    ``seated``, when given, adds the row Σ z = seated; ``offered`` marks z columns offered from
+    the start besides each profile's cheapest (e.g. those of a known feasible solution, which
+    the restricted problem then always has)."""
+
+    def __init__(
+        self,
+        model: CombinationModel,
+        cost: np.ndarray | None = None,
+        *,
+        seated: int | None = None,
+        offered: np.ndarray | None = None,
+    ) -> None:
         self.model = model
         constraint = model.constraints()[0]
-        self.matrix = constraint.A.tocsr()
-        self.lower, self.upper = constraint.lb, constraint.ub
-        self.cost = model.objective()
+        matrix, lower, upper = constraint.A.tocsr(), constraint.lb, constraint.ub
+        if seated is not None:
+            count = sparse.csr_array(
+                (np.ones(model.n_z), (np.zeros(model.n_z, dtype=np.int64), np.arange(model.n_z))),
+                shape=(1, model.n_vars),
+            )
+            matrix = sparse.vstack([matrix, count]).tocsr()
+            lower, upper = np.append(lower, seated), np.append(upper, seated)
+        self.matrix, self.lower, self.upper = matrix, lower, upper
+        self.cost = model.objective() if cost is None else cost
         order = np.lexsort((self.model.pair_cost, self.model.pair_p))
         position = np.empty(model.n_z, dtype=np.int64)
         starts = np.searchsorted(model.pair_p[order], model.pair_p[order], side="left")
         position[order] = np.arange(model.n_z) - starts
-        self.active = position < FIRST_COLUMNS
+        self.active = position < (FIRST_COLUMNS if model.n_z > ALL_COLUMNS else model.n_z)
+        if offered is not None:
+            self.active |= offered
         self.reduced: np.ndarray | None = None
+        self.duals: np.ndarray | None = None  # the rows' at the LP's optimum
         self.bound = -np.inf
         self.solution: np.ndarray | None = None  # the LP relaxation's optimal vertex
 
@@ -301,6 +314,17 @@ class Priced:
         """Whether the LP relaxation's optimum is already integral (hence optimal)."""
         x = self.solution
         return x is not None and bool(np.allclose(x, np.rint(x), atol=1e-6))
+
+    @property
+    def integral_columns(self) -> bool:
+        """Whether the optimum's z columns (hence the class counts m) are integers."""
+        x = self.solution
+        z = None if x is None else x[: self.model.n_z]
+        return z is not None and bool(np.allclose(z, np.rint(z), atol=1e-6))
+
+    def constraint(self) -> LinearConstraint:
+        """Every row of the priced problem (the model's, and Σ z = seated when asked)."""
+        return LinearConstraint(self.matrix, self.lower, self.upper)
 
     def upper_bounds(self) -> np.ndarray:
         upper = self.model.bounds().ub.copy()
@@ -314,6 +338,7 @@ class Priced:
         eq = self.lower == self.upper
         n = self.model.n_base
         matrix = self.matrix[:, :n]
+        lower = self.model.bounds().lb[:n]
         while True:
             upper = self.upper_bounds()[:n]
             lp = linprog(
@@ -322,8 +347,8 @@ class Priced:
                 b_ub=self.upper[~eq],
                 A_eq=matrix[eq],
                 b_eq=self.upper[eq],
-                bounds=np.column_stack([np.zeros(n), upper]),
-                method="highs",
+                bounds=np.column_stack([lower, upper]),
+                method="highs-ds",
             )
             if lp.status != 0:
                 raise RuntimeError(f"LP relaxation: {lp.message}")
@@ -332,6 +357,7 @@ class Priced:
             duals[~eq] = lp.ineqlin.marginals
             z = self.model.n_z
             self.reduced = self.cost[:z] - matrix[:, :z].T @ duals
+            self.duals = duals
             entering = ~self.active & (self.reduced < -_TOLERANCE)
             if not entering.any():
                 self.bound = float(lp.fun)
@@ -346,3 +372,27 @@ class Priced:
         entering = ~self.active & (self.reduced <= best - self.bound + _TOLERANCE)
         self.active |= entering
         return bool(entering.any())
+
+    def optimal_face(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the columns (z, y, m) and of the rows that hold exactly
+        the solutions at the LP bound (complementary slackness): a column of positive reduced
+        cost at its lower bound, of negative at its upper, a row of nonzero dual at its bound.
+        Only the columns offered so far may be nonzero (call :meth:`keep_only` first)."""
+        assert self.duals is not None
+        n = self.model.n_base
+        cost = self.cost[:n] - self.matrix[:, :n].T @ self.duals
+        bounds = self.model.bounds()
+        lower, upper = bounds.lb[:n].copy(), self.upper_bounds()[:n]
+        above, below = cost > _TOLERANCE, cost < -_TOLERANCE
+        upper[above] = lower[above]
+        lower[below] = upper[below]
+        row_lower, row_upper = self.lower.copy(), self.upper.copy()
+        tight = np.abs(self.duals) > _TOLERANCE
+        row_lower[tight] = row_upper[tight]
+        return lower, upper, row_lower, row_upper
+
+    def keep_only(self, best: float) -> None:
+        """Offer only the columns that could be in a solution at least as good as ``best``
+        (every one of them, offered or not so far)."""
+        assert self.reduced is not None
+        self.active = self.reduced <= best - self.bound + _TOLERANCE

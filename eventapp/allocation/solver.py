@@ -1,10 +1,12 @@
-"""The optimal allocation: an exact MILP (``scipy.optimize.milp``, HiGHS) on counts, then the
-counts split into individual schedules.
+"""The optimal allocation: exact (``scipy.optimize.milp`` and ``linprog``, HiGHS) on counts,
+then the counts split into individual schedules.
 
 By default the model counts people per ranking profile and theme combination
-(:mod:`eventapp.allocation.combinations`). When the themes make too many combinations, it counts
-them per profile and workshop instead (``_Model`` here): for a profile p with s_p people seated,
-y[p, w] people of p sit in workshop w, with
+(:mod:`eventapp.allocation.combinations`), solved in lexicographic stages (the most seated,
+then the least Σ rank², then ties by registration order: :mod:`eventapp.allocation.staged`).
+When the themes make too many combinations, it counts them per profile and workshop instead
+(``_Model`` here), in one MILP: for a profile p with s_p people seated, y[p, w] people of p sit
+in workshop w, with
 
 * Σ_{w in round r} y[p, w] = s_p for every round r (one workshop a round),
 * Σ_{w of theme t} y[p, w] ≤ s_p for every theme t (a theme at most once per person),
@@ -29,7 +31,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
-from eventapp.allocation.combinations import CombinationModel, Priced, too_many
+from eventapp.allocation import staged
+from eventapp.allocation.combinations import too_many
 from eventapp.allocation.problem import AllocationInputError, Problem, Registrant
 from eventapp.allocation.result import FIRST_COME, OPTIMAL, Allocation, summarise
 
@@ -240,43 +243,15 @@ class _Model:
         return LinearConstraint(matrix, lower, upper)
 
 
-@dataclass
-class _Proven:
-    """An optimum proven without branching, shaped like scipy's result."""
-
-    x: np.ndarray
-    fun: float
-    status: int = 0
-    mip_gap: float = 0.0
-
-
-def _solve(
-    model, c: np.ndarray, constraints: list[LinearConstraint], time_limit: float, upper=None
-):
-    """One MILP. In the combinations model the z columns may be continuous: once the class
-    counts are integers they form a transportation problem, whose vertices are integral."""
-    integrality = np.ones(model.n_vars)
-    bounds = model.bounds()
-    if isinstance(model, CombinationModel):
-        integrality[: model.n_z] = 0
-        if upper is not None:
-            bounds = Bounds(bounds.lb, np.concatenate([upper, bounds.ub[len(upper) :]]))
-    result = milp(
+def _solve(model: _Model, c: np.ndarray, constraints: list[LinearConstraint], time_limit: float):
+    """One MILP of the per-profile model."""
+    return milp(
         c,
         constraints=constraints,
-        integrality=integrality,
-        bounds=bounds,
+        integrality=np.ones(model.n_vars),
+        bounds=model.bounds(),
         options={"mip_rel_gap": 0.0, "time_limit": time_limit, "disp": False},
     )
-    if result.x is not None and not np.allclose(result.x, np.rint(result.x), atol=1e-6):
-        result = milp(
-            c,
-            constraints=constraints,
-            integrality=np.ones(model.n_vars),
-            bounds=bounds,
-            options={"mip_rel_gap": 0.0, "time_limit": time_limit, "disp": False},
-        )
-    return result
 
 
 def allocate(problem: Problem, *, time_limit: float = 60.0, model: str | None = None) -> Allocation:
@@ -292,37 +267,25 @@ def allocate(problem: Problem, *, time_limit: float = 60.0, model: str | None = 
     profiles = _profiles(problem)
     if model is None:
         model = "profiles" if too_many(problem) else "combinations"
-    kind = CombinationModel if model == "combinations" else _Model
-    first_model = kind(problem, profiles, tie_break=False)
-    priced = None
-    if kind is CombinationModel:
-        if not first_model.n_z:
+    if model == "combinations":
+        deadline = started + time_limit
+        combination_model, outcome = staged.solve(problem, profiles, deadline)
+        status = _STATUS.get(outcome.status, "solver error")
+        if outcome.counts is None:
             return summarise(
-                problem, {}, status=OPTIMAL, mip_gap=0.0, seconds=time.perf_counter() - started
+                problem, {}, status=status, mip_gap=None, seconds=time.perf_counter() - started
             )
-        priced = Priced(first_model)
-        try:
-            priced.relax()
-        except RuntimeError as error:
-            raise AllocationInputError("the pinned registrants cannot all be seated") from error
+        return _seat(
+            problem,
+            profiles,
+            combination_model.schedules(outcome.counts),
+            status=status,
+            gap=outcome.gap,
+            started=started,
+        )
+    first_model = _Model(problem, profiles, tie_break=False)
     constraints = first_model.constraints()
-
-    def columns() -> np.ndarray | None:
-        return None if priced is None else priced.upper_bounds()
-
-    if priced is not None and priced.integral:
-        # An integral optimum of the relaxation is an optimum of the MILP: proven, gap 0.
-        first = _Proven(np.rint(priced.solution), float(np.rint(priced.bound)))
-    else:
-        first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
-    # Not proven on the columns offered so far: offer every column that could do better.
-    if (
-        priced is not None
-        and first.status == 0
-        and first.fun > np.ceil(priced.bound - 1e-6) + 1e-6
-        and priced.widen(float(first.fun))
-    ):
-        first = _solve(first_model, first_model.objective(), constraints, time_limit, columns())
+    first = _solve(first_model, first_model.objective(), constraints, time_limit)
     if first.status == 2:
         raise AllocationInputError("the pinned registrants cannot all be seated")
     status = _STATUS.get(first.status, "solver error")
@@ -336,23 +299,35 @@ def allocate(problem: Problem, *, time_limit: float = 60.0, model: str | None = 
     if status == OPTIMAL and 0 < seated < len(problem.registrants):
         # Some wait: among the optimal allocations, seat the earliest registrants.
         best = float(np.rint(first.fun))
-        if priced is not None:
-            priced.widen(best)  # every column of every optimal allocation
-        tie_model = kind(problem, profiles, tie_break=True)
+        tie_model = _Model(problem, profiles, tie_break=True)
         second = _solve(
             tie_model,
             tie_model.tie_objective(),
             tie_model.constraints() + tie_model.tie_constraints(best),
             time_limit,
-            columns(),
         )
         if second.x is not None:
             counts = np.rint(second.x).astype(np.int64)[: first_model.n_vars]
             status = _STATUS.get(second.status, "solver error")
             gap = max(gap, float(second.mip_gap or 0.0))
+    return _seat(
+        problem, profiles, first_model.schedules(counts), status=status, gap=gap, started=started
+    )
+
+
+def _seat(
+    problem: Problem,
+    profiles: list[_Profile],
+    schedules: dict[int, list[tuple[int, ...]]],
+    *,
+    status: str,
+    gap: float,
+    started: float,
+) -> Allocation:
+    """Each profile's schedules to its earliest members, cheapest first."""
     assignment: dict[int, tuple[int, ...]] = {}
-    for p, schedules in first_model.schedules(counts).items():
-        for person, workshops in zip(profiles[p].members, schedules, strict=False):
+    for p, chosen in schedules.items():
+        for person, workshops in zip(profiles[p].members, chosen, strict=False):
             assignment[person.id] = workshops
     return summarise(
         problem, assignment, status=status, mip_gap=gap, seconds=time.perf_counter() - started
