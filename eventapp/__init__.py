@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from eventapp.config import configure
+from eventapp.export_cache import gzip_kept_page
 from eventapp.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     api.init_app(app)
     static_files.init_app(app)
     compress.init_app(app)
+    # After Flask-Compress, so it runs before it: shared pages are gzipped once, not per visit.
+    app.after_request(gzip_kept_page)
 
     errors.init_app(app)
     security.init_app(app)

@@ -7,6 +7,7 @@ every worker and host that shares the folder; nothing is kept in a process.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import tempfile
@@ -16,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
+
+from flask import Response, current_app, request
 
 #: Superseded files are removed once this old, so a worker still sending one finishes.
 STALE_AFTER_SECONDS = 300
@@ -103,10 +106,43 @@ EXTENSION = "eventapp.pages"
 
 def page_cache() -> PageCache:
     """This application's PageCache (``PUBLIC_PAGE_CACHE_SIZE`` entries, 512 by default)."""
-    from flask import current_app
-
     cache = current_app.extensions.get(EXTENSION)
     if cache is None:
         size = current_app.config.get("PUBLIC_PAGE_CACHE_SIZE", 512)
         cache = current_app.extensions.setdefault(EXTENSION, PageCache(size=size))
     return cache
+
+
+def gzip_kept_page(response: Response) -> Response:
+    """A shared page (``Cache-Control: public`` with a strong ETag, which is a hash of its
+    body) compressed once per content and kept, not again for every visitor as Flask-Compress
+    would: the same bytes, the same ``"<etag>:gzip"`` validator and the same 304 to a
+    conditional GET that has it. Registered after Flask-Compress so that it runs first; an
+    answer it leaves alone (private, streamed, small, not asked gzipped) is Flask-Compress's."""
+    config = current_app.config
+    etag, weak = response.get_etag()
+    if (
+        response.status_code != 200
+        or not etag
+        or weak
+        or not response.cache_control.public
+        or response.is_streamed
+        or response.direct_passthrough
+        or "Content-Encoding" in response.headers
+        or response.mimetype not in config["COMPRESS_MIMETYPES"]
+        or request.accept_encodings.quality("gzip") <= 0
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < config["COMPRESS_MIN_SIZE"]:
+        return response
+    level = config["COMPRESS_LEVEL"]
+    # No modification time in the header: every worker and host sends the same bytes.
+    compressed = page_cache().get(
+        ("gzip", etag, level), lambda: gzip.compress(body, level, mtime=0)
+    )
+    response.set_data(compressed)
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{etag}:gzip")
+    return response.make_conditional(request)
