@@ -36,10 +36,11 @@ from eventapp.allocation.moves import fewest_moves
 from eventapp.allocation.problem import AllocationInputError, Problem
 from eventapp.allocation.result import Allocation, summarise
 from eventapp.allocation.seating import (
-    PREFERENCES_MODE,
     AllocationRefused,
     Run,
     build_problem,
+    refuse_first_come,
+    reload_programme,
 )
 from eventapp.allocation.solver import allocate, first_come
 from eventapp.calendar.notify import WITHDRAWN, format_ids
@@ -47,7 +48,6 @@ from eventapp.extensions import db
 from eventapp.mail import outbox
 from eventapp.models import (
     Event,
-    ProgrammeItem,
     Registration,
     RegistrationChoice,
     RegistrationStatus,
@@ -140,14 +140,7 @@ def rerun(event: Event, *, dry_run: bool = False) -> Run:
     """Allocates everyone who ranked the themes again (see the module's text) and, unless
     ``dry_run``, applies it in one unit of work with one mail to each person concerned.
     Refused on a first-come event or when nobody ranked the themes."""
-    if event.allocation_mode != PREFERENCES_MODE:
-        raise AllocationRefused(
-            _l(
-                "l'événement « %(slug)s » est en mode premier arrivé, premier servi : "
-                "il n'y a rien à allouer",
-                slug=event.slug,
-            )
-        )
+    refuse_first_come(event)
     try:
         lock_event(event.id)
         db.session.refresh(event)
@@ -156,12 +149,7 @@ def rerun(event: Event, *, dry_run: bool = False) -> Run:
             raise AllocationRefused(
                 _l("personne n'a classé les thèmes de « %(slug)s »", slug=event.slug)
             )
-        db.session.scalars(
-            select(ProgrammeItem)
-            .where(ProgrammeItem.event_id == event.id)
-            .options(selectinload(ProgrammeItem.room), selectinload(ProgrammeItem.theme))
-            .execution_options(populate_existing=True)
-        ).all()
+        reload_programme(event)
         taken = seats_taken(event.id)
         for person in people:  # their seats are allocated again
             if person.status == RegistrationStatus.CONFIRMED:

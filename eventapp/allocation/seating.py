@@ -222,10 +222,8 @@ def build_problem(event: Event, people: list[Registration], taken: Taken | None 
     return Problem.build(rounds, registrants, event_capacity=event_left, k=k, pins=pins)
 
 
-def run(event: Event, *, dry_run: bool = False) -> Run:
-    """Computes the optimal allocation of everyone pending and, unless ``dry_run``, seats
-    them all in one unit of work: confirmed with their workshops, or waitlisted, one mail
-    each. Refused on a first-come event or when nobody is pending; nothing changes then."""
+def refuse_first_come(event: Event) -> None:
+    """An allocation on a first-come event is refused: there is nothing to allocate."""
     if event.allocation_mode != PREFERENCES_MODE:
         raise AllocationRefused(
             _l(
@@ -234,6 +232,23 @@ def run(event: Event, *, dry_run: bool = False) -> Run:
                 slug=event.slug,
             )
         )
+
+
+def reload_programme(event: Event) -> None:
+    """The programme (items, rooms, themes) as the database has it under the event's lock."""
+    db.session.scalars(
+        select(ProgrammeItem)
+        .where(ProgrammeItem.event_id == event.id)
+        .options(selectinload(ProgrammeItem.room), selectinload(ProgrammeItem.theme))
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def run(event: Event, *, dry_run: bool = False) -> Run:
+    """Computes the optimal allocation of everyone pending and, unless ``dry_run``, seats
+    them all in one unit of work: confirmed with their workshops, or waitlisted, one mail
+    each. Refused on a first-come event or when nobody is pending; nothing changes then."""
+    refuse_first_come(event)
     try:
         lock_event(event.id)
         db.session.refresh(event)
@@ -242,13 +257,7 @@ def run(event: Event, *, dry_run: bool = False) -> Run:
             raise AllocationRefused(
                 _l("personne n'attend d'allocation pour « %(slug)s »", slug=event.slug)
             )
-        # The programme as the database has it under the lock.
-        db.session.scalars(
-            select(ProgrammeItem)
-            .where(ProgrammeItem.event_id == event.id)
-            .options(selectinload(ProgrammeItem.room), selectinload(ProgrammeItem.theme))
-            .execution_options(populate_existing=True)
-        ).all()
+        reload_programme(event)
         try:
             problem = build_problem(event, people)
             optimal = allocate(problem)
