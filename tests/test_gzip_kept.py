@@ -31,9 +31,7 @@ def test_a_public_page_is_gzipped_once_and_answers_304_to_its_gzip_etag(app, cli
     assert second.data == first.data, "the same bytes, not compressed again with a new time"
     assert first.headers["ETag"] == f'"{plain.headers["ETag"].strip(chr(34))}:gzip"'
     assert first.headers["Content-Length"] == str(len(first.data))
-    again = client.get(
-        f"/events/{slug}/", headers={**GZIP, "If-None-Match": first.headers["ETag"]}
-    )
+    again = client.get(f"/events/{slug}/", headers={**GZIP, "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert not again.data
     with app.app_context():
