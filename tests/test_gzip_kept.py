@@ -60,9 +60,24 @@ def test_a_change_serves_new_gzipped_bytes(app, client) -> None:
     assert "Un atelier renommé" in after.decode()
 
 
-def test_the_programme_calendar_is_gzipped_like_the_plain_one(app, client) -> None:
+def test_the_programme_calendar_is_shared_and_gzipped_once(app, client, monkeypatch) -> None:
     slug = _event(app)
+    compressed: list[int] = []
+    real_compress = gzip.compress
+    monkeypatch.setattr(
+        gzip,
+        "compress",
+        lambda data, *a, **k: compressed.append(len(data)) or real_compress(data, *a, **k),
+    )
     plain = client.get(f"/events/{slug}/calendar.ics")
     zipped = client.get(f"/events/{slug}/calendar.ics", headers=GZIP)
+    again = client.get(f"/events/{slug}/calendar.ics", headers=GZIP)
     assert zipped.headers.get("Content-Encoding") == "gzip"
     assert gzip.decompress(zipped.data) == plain.data
+    assert again.data == zipped.data
+    assert compressed == [len(plain.data)]
+    assert zipped.cache_control.public and zipped.cache_control.no_cache
+    revalidated = client.get(
+        f"/events/{slug}/calendar.ics", headers={**GZIP, "If-None-Match": zipped.headers["ETag"]}
+    )
+    assert revalidated.status_code == 304

@@ -98,6 +98,9 @@ def programme(slug: str) -> Response:
         lambda: calendar_last_modified(event(), items()),
     )
     response = ics_response(body, f"{slug}.ics", last_modified)
+    # The same feed for everyone: shared caches may keep it (clients still revalidate it,
+    # no-cache), and its gzip is kept once (eventapp.export_cache.gzip_kept_page).
+    response.cache_control.public = True
     response.headers["Content-Language"] = lang
     response.vary.update(("Accept-Language", "Cookie"))
     return response
