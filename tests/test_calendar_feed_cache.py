@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eventapp.calendar.feed_cache import programme_key
 from eventapp.calendar.ics import programme_calendar
-from eventapp.export_cache import cache_path
+from eventapp.export_cache import cache_path, page_cache
 from eventapp.extensions import db
 from eventapp.models import Event, Speaker, Theme
 from eventapp.programme import published_event
@@ -22,14 +22,18 @@ def _fresh(app) -> bytes:
 
 
 def test_served_from_one_file_while_nothing_changes(app, client, demo, ctx) -> None:
+    """Each worker reads the feed of a version from its file once (the first worker or host
+    to serve it wrote it), then serves what it read."""
     first = client.get(URL).data
     assert first == _fresh(app)
     folder = Path(app.config["EXPORTS_DIR"]) / "calendars"
     key = programme_key(published_event("journee-reseau-2015"), app.config["BASE_URL"], lang="fr")
     stored = cache_path(folder, "programme-journee-reseau-2015-fr", key, ".ics")
     assert stored.read_bytes() == first  # other tests' feeds may still be in the folder
-    stored.write_bytes(first.replace(b"Salle A", b"Salle X"))  # proves the file is what is served
-    assert b"Salle X" in client.get(URL).data
+    stored.write_bytes(first.replace(b"Salle A", b"Salle X"))
+    assert client.get(URL).data == first  # this worker keeps what it read
+    page_cache().clear()  # as a worker that has not served this version yet
+    assert b"Salle X" in client.get(URL).data  # proves the file is what is served
     stored.unlink()
 
 

@@ -8,6 +8,7 @@ GET /r/<token>/calendar.ics                a participant's own agenda (secret li
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
@@ -44,14 +45,31 @@ bp = Blueprint("calendar", __name__)
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
-def ics_response(body: bytes, filename: str, last_modified: datetime) -> Response:
-    """The calendar with a strong ETag (its digest) and Last-Modified; 304 when unchanged."""
+def feed_etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def ics_response(
+    body: bytes, filename: str, last_modified: datetime, etag: str | None = None
+) -> Response:
+    """The calendar with a strong ETag (its digest, unless given) and Last-Modified; 304 when
+    unchanged."""
     response = Response(body, content_type=CONTENT_TYPE)
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.set_etag(etag or feed_etag(body))
     response.last_modified = last_modified
     response.cache_control.no_cache = True
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response.make_conditional(request)
+
+
+@dataclass(frozen=True)
+class KeptFeed:
+    """The programme feed of one version and language as this worker serves it: read from
+    its file (shared by workers and hosts) once, not on every poll."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime
 
 
 def _event_or_404(slug: str) -> Event:
@@ -63,9 +81,11 @@ def _event_or_404(slug: str) -> Event:
 
 @bp.get("/events/<slug>/calendar.ics")
 def programme(slug: str) -> Response:
-    """The feed of the programme's version (read from its file under EXPORTS_DIR); the
-    programme itself is loaded only when the feed of this version is built, or when this
-    worker first needs its Last-Modified."""
+    """The feed of the programme's version: a request reads the version row, and the feed
+    kept by this worker for that version and language. A worker reads the feed once from its
+    file under EXPORTS_DIR (written by whichever worker or host built it first); the
+    programme itself is loaded only when the feed is built, or for its Last-Modified when
+    this worker first serves a version."""
     versions = published_versions(slug)
     if versions is None:
         abort(404)
@@ -86,18 +106,19 @@ def programme(slug: str) -> Response:
 
     # In the visitor's language (?lang=, the switch, the browser) when the event has it.
     lang = calendar_language(versions.event, str(get_locale()))
-    body = cached_programme(
-        versions.event,
-        base_url,
-        lambda: programme_calendar(event(), base_url, lang, items()),
-        programme=versions.programme,
-        lang=lang,
-    )
-    last_modified = page_cache().get(
-        ("calendar.ics last modified", versions.key),
-        lambda: calendar_last_modified(event(), items()),
-    )
-    response = ics_response(body, f"{slug}.ics", last_modified)
+
+    def kept() -> KeptFeed:
+        body = cached_programme(
+            versions.event,
+            base_url,
+            lambda: programme_calendar(event(), base_url, lang, items()),
+            programme=versions.programme,
+            lang=lang,
+        )
+        return KeptFeed(body, feed_etag(body), calendar_last_modified(event(), items()))
+
+    feed = page_cache().get(("calendar.ics", versions.key, lang, base_url), kept)
+    response = ics_response(feed.body, f"{slug}.ics", feed.last_modified, feed.etag)
     # The same feed for everyone: shared caches may keep it (clients still revalidate it,
     # no-cache), and its gzip is kept once (eventapp.export_cache.gzip_kept_page).
     response.cache_control.public = True

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from functools import cache
 
 from flask import (
     Response,
@@ -40,7 +39,6 @@ from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -52,13 +50,11 @@ from eventapp.extensions import csrf, db
 from eventapp.i18n import LANGUAGE_NAMES, in_language, language_name
 from eventapp.models import (
     Event,
-    EventStatus,
-    EventVersion,
     ProgrammeItem,
     Registration,
     RegistrationStatus,
 )
-from eventapp.programme import Versions, load_items, published_event
+from eventapp.programme import Versions, load_items, published_event, published_versions
 from eventapp.public.blueprint import bp
 from eventapp.public.kept_page import KeptPage
 from eventapp.public.page_cache import has_flashes
@@ -376,35 +372,18 @@ def _form_page(
     )
 
 
-@cache
-def _form_versions_statement():
-    """Built once (a statement costs more to build than the query takes to run): the
-    published event's columns that the form's key, its registration window and its seats
-    read, and its programme's version (eventapp.programme.published_versions, lighter)."""
-    return (
-        select(
-            Event.id,
-            Event.created_at,
-            Event.updated_at,
-            Event.starts_at,
-            Event.capacity,
-            Event.registration_open,
-            Event.registration_opens_at,
-            Event.registration_closes_at,
-            EventVersion.programme,
-        )
-        .outerjoin(EventVersion, EventVersion.event_id == Event.id)
-        .where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
-    )
-
-
-def _form_versions(slug: str) -> Versions | None:
-    # Columns only, nothing pending to flush on a GET: Core's execution is enough, and
-    # lighter than the ORM's.
-    row = db.session.connection().execute(_form_versions_statement(), {"slug": slug}).first()
-    if row is None:
-        return None
-    return Versions(row, row.programme or 0)
+#: The published event's columns that the form's key, its registration window and its seats
+#: read (eventapp.programme.published_versions).
+_FORM_COLUMNS = (
+    Event.id,
+    Event.created_at,
+    Event.updated_at,
+    Event.starts_at,
+    Event.capacity,
+    Event.registration_open,
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+)
 
 
 # Stand-ins for the two values of the form that are each visitor's own (the CSRF token, which
@@ -505,7 +484,7 @@ def _csrf_message(form: FlaskForm) -> str | None:
 @csrf.exempt  # the form checks its token itself, to answer beside the form
 def register_page(slug: str):
     if request.method == "GET":
-        versions = _form_versions(slug)
+        versions = published_versions(slug, columns=_FORM_COLUMNS)
         if versions is not None and registration_window(versions.event) == Window.OPEN:
             return _fresh_form(versions)
     event = _open_event_or_404(slug)
