@@ -49,11 +49,13 @@ def _organiser_client(app: Flask):
 
 def _cold_calendar(app: Flask, client, url: str, runs: int, baseline: float) -> Figure:
     """calendar.ics as the first request after a programme change: its feed file (see
-    eventapp.calendar.feed_cache) is removed before each request, so it is built again."""
+    eventapp.calendar.feed_cache) and what the worker keeps of it are removed before each
+    request, so it is built again."""
     folder = Path(app.config["EXPORTS_DIR"]) / "calendars"
 
     def cold():
         shutil.rmtree(folder, ignore_errors=True)
+        _drop_kept_pages(app)
         return client.get(url)
 
     median, spread = summarise(repeat(cold, runs=runs))
@@ -67,18 +69,22 @@ def _cold_calendar(app: Flask, client, url: str, runs: int, baseline: float) -> 
     )
 
 
+def _drop_kept_pages(app: Flask) -> None:
+    with app.app_context():
+        try:
+            from eventapp.export_cache import page_cache
+        except ImportError:  # before pages were kept: every request is a first one
+            pass
+        else:
+            page_cache().clear()
+
+
 def _cold_page(app: Flask, client, name: str, url: str, runs: int, baseline: float) -> Figure:
     """A page as the first request after a programme change: the pages each worker keeps
     (eventapp.export_cache.page_cache) are dropped before each request, so it is built anew."""
 
     def cold():
-        with app.app_context():
-            try:
-                from eventapp.export_cache import page_cache
-            except ImportError:  # before pages were kept: every request is a first one
-                pass
-            else:
-                page_cache().clear()
+        _drop_kept_pages(app)
         return client.get(url)
 
     median, spread = summarise(repeat(cold, runs=runs))
