@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event as sa_event
 
+from bench import served
 from bench.make_large_event import make_large_event
 from bench.timing import Figure, repeat, summarise
 from eventapp.extensions import db
@@ -142,4 +143,5 @@ def run(app: Flask, runs: int) -> list[Figure]:
             figures.append(_cold_calendar(app, client, url, runs, baseline))
         elif name in ("event page", "speakers page", "registration form"):
             figures.append(_cold_page(app, client, name, url, runs, baseline))
-    return figures
+    served_pages = ("event page", "registration form", "calendar.ics")
+    return figures + served.run(app, event_id, {name: URLS[name] for name in served_pages}, runs)
