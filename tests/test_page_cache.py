@@ -4,10 +4,13 @@ browsers and proxies may keep a page a few seconds and revalidate it with its ET
 
 from __future__ import annotations
 
+import shutil
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from helpers import count_queries, csrf_token, visible_text
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from eventapp import create_app
@@ -85,6 +88,45 @@ def test_a_speakers_change_reaches_every_page_that_shows_them(app, other, demo) 
     _edit(app, promote)
     assert "psychologue en chef" in visible_text(second.get(speakers_url).text)
     assert "psychologue en chef" in visible_text(second.get(EVENT_URL).text)
+
+
+def test_the_compte_rendu_follows_a_change_made_through_another_worker(app, other, demo) -> None:
+    """The PDF each worker serves is found once per version, then served for one query; a
+    change through another worker gives the new document on the next download."""
+    second = other.test_client()
+    pdf_url = f"/events/{SLUG}/proceedings.pdf"
+    before = second.get(pdf_url)
+    assert before.status_code == 200 and before.data.startswith(b"%PDF-")
+    with count_queries(other) as statements:
+        again = second.get(pdf_url)
+    assert again.data == before.data and len(statements) == 1, statements
+
+    added = "Une phrase ajoutée depuis un autre poste."
+
+    def summarise() -> None:
+        item = db.session.scalars(
+            select(ProgrammeItem).where(ProgrammeItem.title == "Introduction")
+        ).one()
+        item.summary_md = f"- {added}"
+
+    _edit(app, summarise)  # through the first worker
+    after = second.get(pdf_url)
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(BytesIO(after.data)).pages
+    )
+    assert added in text
+
+    shutil.rmtree(other.config["EXPORTS_DIR"])  # an operator empties the exports folder
+    assert second.get(pdf_url).data == after.data
+
+    def withdraw() -> None:
+        db.session.scalars(
+            select(Event).where(Event.slug == SLUG)
+        ).one().proceedings_published = False
+
+    _edit(app, withdraw)
+    assert second.get(pdf_url).status_code == 404
 
 
 def test_an_unchanged_page_costs_one_query(app, client, demo) -> None:

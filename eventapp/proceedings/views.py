@@ -5,29 +5,59 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, Response, abort, send_file
+from flask import Blueprint, Response, abort, current_app, send_file
 from flask_babel import get_locale
 
-from eventapp.proceedings import proceedings_file
+from eventapp.export_cache import page_cache
+from eventapp.models import Event
+from eventapp.models.translated import language_codes
+from eventapp.proceedings import ProceedingsFile, proceedings_file
 from eventapp.proceedings.certificates import certificates_pdf, has_certificate
-from eventapp.programme import published_event
+from eventapp.programme import published_event, published_versions
 from eventapp.registration.queries import find_by_token
 
 bp = Blueprint("proceedings", __name__)
 
 
+#: What the download reads of the event on every request (with its version).
+_DOWNLOAD_COLUMNS = (
+    Event.id,
+    Event.created_at,
+    Event.updated_at,
+    Event.languages,
+    Event.proceedings_published,
+)
+
+
 @bp.get("/events/<slug>/proceedings.pdf")
 def download(slug: str) -> Response:
-    event = published_event(slug)
-    if event is None or not event.proceedings_published:
+    """The PDF of the event's version in the visitor's language. A request reads the version
+    row; the file of that version (found by the hash of the document, eventapp.proceedings
+    .cache) is looked up once per worker, not assembled again for every download: the
+    programme version covers everything the document is made of."""
+    versions = published_versions(slug, columns=_DOWNLOAD_COLUMNS)
+    if versions is None or not versions.event.proceedings_published:
         abort(404)
     # In the page's language (?lang=, the switch, the browser) when the event has it.
-    pdf = proceedings_file(event, lang=str(get_locale()))
-    suffix = "" if pdf.lang == event.language_list[0] else f"-{pdf.lang}"
+    languages = language_codes(versions.event.languages)
+    lang = str(get_locale())
+    lang = lang if lang in languages else languages[0]
+
+    def located() -> ProceedingsFile:
+        event = published_event(slug)
+        if event is None:  # unpublished since the version was read
+            abort(404)
+        return proceedings_file(event, lang=lang)
+
+    folder = current_app.config["EXPORTS_DIR"]
+    pdf = page_cache().get(("proceedings.pdf", versions.key, lang, folder), located)
+    if not pdf.path.is_file():  # the exports folder was emptied: built again, same path
+        pdf = located()
+    suffix = "" if pdf.lang == languages[0] else f"-{pdf.lang}"
     response = send_file(
         pdf.path,
         mimetype="application/pdf",
-        download_name=f"compte-rendu-{event.slug}{suffix}.pdf",
+        download_name=f"compte-rendu-{slug}{suffix}.pdf",
         etag=pdf.etag,
         conditional=True,
         max_age=0,
