@@ -9,14 +9,16 @@ import io
 
 import pytest
 from helpers import visible_text
+from openpyxl import load_workbook
 from regutil import outbox, reset_rate_limits
 from sqlalchemy import select
 from test_admin_support import login
 from test_allocation_run import _pending
 from test_registration_import_export import _events, _export, _upload
 
+from eventapp.admin.api_tokens import create_token
 from eventapp.extensions import db
-from eventapp.models import Event, Registration
+from eventapp.models import Event, Registration, User
 
 
 @pytest.fixture(autouse=True)
@@ -124,3 +126,39 @@ def test_a_seated_persons_new_ranking_is_stored_and_their_seats_kept(app, client
         assert seated.preferences == ["3", "2", "1"]
         assert seated.status.value == "confirmed"
         assert sorted(c.item_id for c in seated.choices) == seats
+
+
+def test_the_apis_export_carries_the_rankings_and_the_import_reads_them(app, client) -> None:
+    """The organisers' API export (CSV and XLSX) has one ``rank_N`` column per rank, the
+    theme's title; that file imported into another event gives the same rankings."""
+    events = _ranked(app, client)
+    source, _ = events["journee-ouverte"]
+    target, _ = events["journee-suivante"]
+    _pending(app, [["2", "1", "3"], ["3", "2", "1"]])
+    with app.app_context():
+        alice = db.session.scalars(select(User).filter_by(email="alice@example.org")).one()
+        secret = create_token(alice, "export").secret
+    url = "/api/v1/organiser/events/journee-ouverte/registrations/export"
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    data = client.get(url, headers=headers).data
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+    assert [rows["personne0@example.org"][f"rank_{n}"] for n in (1, 2, 3)] == [
+        "Thème numéro 2",
+        "Thème numéro 1",
+        "Thème numéro 3",
+    ]
+    xlsx = client.get(url, query_string={"format": "xlsx"}, headers=headers)
+    sheet = [list(row) for row in load_workbook(io.BytesIO(xlsx.data)).active.values]
+    ranks = [sheet[0].index(f"rank_{n}") for n in (1, 2, 3)]
+    second = next(row for row in sheet if row[sheet[0].index("email")] == "personne1@example.org")
+    assert [second[c] for c in ranks] == ["Thème numéro 3", "Thème numéro 2", "Thème numéro 1"]
+
+    answer = _upload(client, target, data)
+    assert answer.status_code == 200, visible_text(answer.text)
+    assert answer.text.count('data-outcome="created"') == 2
+    assert _rankings(app, target) == {
+        "personne0@example.org": ("pending", ["2", "1", "3"]),
+        "personne1@example.org": ("pending", ["3", "2", "1"]),
+    }
+    assert len(_rankings(app, source)) == 2

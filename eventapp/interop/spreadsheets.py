@@ -11,10 +11,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_locale
+
 from eventapp.models import (
     Event,
 )
-from eventapp.registration.export import neutralise, registration_rows
+from eventapp.registration.export import neutralise, registration_rows, theme_titles
 
 
 def _columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
@@ -78,16 +80,31 @@ EXPORT_COLUMNS = (
 
 def export_rows(event: Event) -> list[dict]:
     """The organisers' rows (eventapp.registration.export) with the workshops as one list,
-    times in the event's time zone: what the CSV and XLSX writers above take."""
-    rows = []
-    for row in registration_rows(event):
+    times in the event's time zone, and on a preferences event each person's ranking as
+    ``rank_1``… (the theme's title in the current language, as the organisers' CSV writes
+    it; the import reads both back): what the CSV and XLSX writers above take."""
+    rows = registration_rows(event)
+    ranked = any(row["preferences"] for row in rows)
+    themes = theme_titles(event, str(get_locale())) if ranked else {}
+    exported = []
+    for row in rows:
         local = {
             name: event.local(datetime.fromisoformat(row[name])).isoformat() if row[name] else ""
             for name in ("registered_at", "checked_in_at")
         }
         workshops = [choice["title"] for choice in row["choices"] if choice["title"]]
-        rows.append({**row, **local, "workshops": workshops})
-    return rows
+        ranks = {
+            f"rank_{number}": themes.get(key, key)
+            for number, key in enumerate(row["preferences"], start=1)
+        }
+        exported.append({**row, **local, "workshops": workshops, **ranks})
+    return exported
+
+
+def export_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """EXPORT_COLUMNS, then one ``rank_N`` column per rank that someone gave."""
+    ranks = max((len(row["preferences"]) for row in rows), default=0)
+    return [*EXPORT_COLUMNS, *(f"rank_{number}" for number in range(1, ranks + 1))]
 
 
 # --- import ----------------------------------------------------------------------------

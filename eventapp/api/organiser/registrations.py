@@ -21,7 +21,7 @@ from eventapp.api.organiser_schemas import (
 )
 from eventapp.extensions import db
 from eventapp.interop.registration_csv import workshop_picks
-from eventapp.interop.spreadsheets import EXPORT_COLUMNS, export_rows, rows_to_csv, rows_to_xlsx
+from eventapp.interop.spreadsheets import export_columns, export_rows, rows_to_csv, rows_to_xlsx
 from eventapp.models import (
     Event,
     Registration,
@@ -118,15 +118,18 @@ def list_registrations(filters: dict, slug: str, pagination_parameters):
     }
 )
 def export_registrations(query: dict, slug: str):
-    """Every registration of the event as CSV or XLSX (spreadsheet formulas neutralised)."""
+    """Every registration of the event as CSV or XLSX (spreadsheet formulas neutralised); on
+    a preferences event, each person's ranking in columns ``rank_1``, ``rank_2``… (theme
+    titles), which the organisers' import reads back."""
     event = managed_event(slug)
     rows = export_rows(event)
+    columns = export_columns(rows)
     audit.record(event, "registrations.exported", event, detail={"format": query["format"]})
     if query["format"] == "xlsx":
-        body = rows_to_xlsx(rows, EXPORT_COLUMNS)
+        body = rows_to_xlsx(rows, columns)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body = rows_to_csv(rows, EXPORT_COLUMNS)
+        body = rows_to_csv(rows, columns)
         mimetype = "text/csv"
     response = Response(body, mimetype=mimetype)
     if mimetype == "text/csv":
