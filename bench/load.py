@@ -54,6 +54,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def served_env(app: Flask) -> dict[str, str]:
+    """The environment of a served eventapp on the bench's database and folders."""
+    return {
+        "EVENTAPP_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "EVENTAPP_SECRET_KEY": "bench",
+        "EVENTAPP_RATELIMIT_ENABLED": "false",  # the load comes from one address
+        # gunicorn reads ./gunicorn.conf.py (the production settings) for every app alike;
+        # only its access log is left out, as it would measure the terminal.
+        "EVENTAPP_ACCESS_LOG": "",
+        "EVENTAPP_EXPORTS_DIR": app.config["EXPORTS_DIR"],
+        "EVENTAPP_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-outbox-"),
+    }
+
+
 def _serve(app_spec: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     server = subprocess.Popen(
@@ -184,15 +198,7 @@ def _spread(values: list[float]) -> float:
 def run(app: Flask, runs: int) -> list[Figure]:
     _prepare(app)
     figures = _in_process(app, runs)
-    env = {
-        "EVENTAPP_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "EVENTAPP_SECRET_KEY": "bench",
-        "EVENTAPP_RATELIMIT_ENABLED": "false",
-        # gunicorn reads ./gunicorn.conf.py (the production settings) for both apps alike;
-        # only its access log is left out, as it would measure the terminal.
-        "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-outbox-"),
-    }
+    env = served_env(app)
     with tempfile.TemporaryDirectory() as folder:
         form_page = Path(folder) / "form.html"
         form_page.write_text(app.test_client().get(f"/events/{SLUG}/register").text, "utf-8")

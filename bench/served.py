@@ -11,13 +11,12 @@ from __future__ import annotations
 import gzip
 import os
 import signal
-import tempfile
 import time
 import urllib.request
 
 from flask import Flask
 
-from bench.load import _serve
+from bench.load import _serve, served_env
 from bench.timing import Figure, summarise
 from eventapp.extensions import db
 
@@ -52,14 +51,7 @@ def _change_programme(app: Flask, event_id: int) -> None:
 
 
 def run(app: Flask, event_id: int, pages: dict[str, str], runs: int) -> list[Figure]:
-    env = {
-        "EVENTAPP_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "EVENTAPP_SECRET_KEY": "bench",
-        "EVENTAPP_RATELIMIT_ENABLED": "false",
-        "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_EXPORTS_DIR": app.config["EXPORTS_DIR"],
-        "EVENTAPP_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-outbox-"),
-    }
+    env = served_env(app)
     servers = {}
     try:
         for spec in ("bench.hello:app", "eventapp:create_app()"):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bench.load import REPEATS, ROOT, _locust_stats, _serve, _spread
+from bench.load import REPEATS, ROOT, _locust_stats, _serve, _spread, served_env
 from bench.timing import Figure
 from eventapp.extensions import db
 
@@ -54,14 +54,7 @@ def _prepare(app: Flask) -> None:
 
 def run(app: Flask, runs: int) -> list[Figure]:
     _prepare(app)
-    env = {
-        "EVENTAPP_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "EVENTAPP_SECRET_KEY": "bench",
-        "EVENTAPP_RATELIMIT_ENABLED": "false",
-        "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_EXPORTS_DIR": app.config["EXPORTS_DIR"],
-        "EVENTAPP_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-outbox-"),
-    }
+    env = served_env(app)
     measured: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         served = [("hello", "bench.hello:app", "/")] + [

@@ -45,6 +45,19 @@ def _rankings(app, event_id: int) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
+def _imported_pending(app, client, target: int, data: bytes):
+    """Imports ``data`` into ``target``: the two people of the export, pending with the
+    rankings they gave (["2", "1", "3"] and ["3", "2", "1"])."""
+    answer = _upload(client, target, data)
+    assert answer.status_code == 200, visible_text(answer.text)
+    assert answer.text.count('data-outcome="created"') == 2
+    assert _rankings(app, target) == {
+        "personne0@example.org": ("pending", ["2", "1", "3"]),
+        "personne1@example.org": ("pending", ["3", "2", "1"]),
+    }
+    return answer
+
+
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_the_export_writes_the_rankings_and_imports_them_pending(app, client, lang) -> None:
     events = _ranked(app, client)
@@ -59,13 +72,7 @@ def test_the_export_writes_the_rankings_and_imports_them_pending(app, client, la
     first = next(row for row in rows if row[2] == "personne0@example.org")
     assert [first[c] for c in columns] == ["Thème numéro 2", "Thème numéro 1", "Thème numéro 3"]
 
-    answer = _upload(client, target, data)
-    assert answer.status_code == 200, visible_text(answer.text)
-    assert answer.text.count('data-outcome="created"') == 2
-    assert _rankings(app, target) == {
-        "personne0@example.org": ("pending", ["2", "1", "3"]),
-        "personne1@example.org": ("pending", ["3", "2", "1"]),
-    }
+    answer = _imported_pending(app, client, target, data)
     with app.app_context():
         ids = set(db.session.scalars(select(Registration.id).filter_by(event_id=target)))
     assert sorted(m.kind for m in outbox(app) if m.registration_id in ids) == ["pending"] * 2
@@ -154,11 +161,5 @@ def test_the_apis_export_carries_the_rankings_and_the_import_reads_them(app, cli
     second = next(row for row in sheet if row[sheet[0].index("email")] == "personne1@example.org")
     assert [second[c] for c in ranks] == ["Thème numéro 3", "Thème numéro 2", "Thème numéro 1"]
 
-    answer = _upload(client, target, data)
-    assert answer.status_code == 200, visible_text(answer.text)
-    assert answer.text.count('data-outcome="created"') == 2
-    assert _rankings(app, target) == {
-        "personne0@example.org": ("pending", ["2", "1", "3"]),
-        "personne1@example.org": ("pending", ["3", "2", "1"]),
-    }
+    _imported_pending(app, client, target, data)
     assert len(_rankings(app, source)) == 2
