@@ -4,7 +4,8 @@ Subscribed calendars ask for the feed every hour; building a large programme tak
 than reading what it is built from, and so does reading the programme itself. The key is the
 event's programme version (eventapp.models.version, one indexed row kept by flush hooks) and
 the code that writes the feed, so any change anywhere gives a new file, and an unchanged
-programme is a file read, shared by every worker and host that shares the folder.
+programme is a file read, shared by every worker and host that shares the folder (each
+worker then keeps what it read: eventapp.public.calendars).
 """
 
 from __future__ import annotations
