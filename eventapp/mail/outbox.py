@@ -15,7 +15,8 @@ A failed delivery leaves the row queued with its error and a later ``next_attemp
 (back-off doubling from one minute up to six hours); a mail that can never be built or
 sent (see :func:`permanent_failure`) is marked ``failed`` with its reason instead, and
 shown on the event's dashboard. A row is claimed by one conditional
-UPDATE before it is sent, so that two senders never send it twice.
+UPDATE before it is sent, so that two senders never send it twice, and (on PostgreSQL) stays
+locked while it is sent: the claim's lease is read on each host's clock, the lock on none.
 
 Who delivers depends on ``MAIL_DELIVERY``:
 
@@ -267,7 +268,10 @@ def _deliver_rows(row_ids: list[int], now: datetime) -> DeliveryReport:
     for row_id in row_ids:
         if not _claim(row_id, now):
             continue  # another sender has it, or it is not due
-        row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+        # Held until the outcome is committed: on PostgreSQL another sender's claim waits
+        # for it, then finds the row sent. The lease alone would let a host whose clock runs
+        # ahead of ours by more than the lease take the row while we send it.
+        row = db.session.get(OutboxMessage, row_id, populate_existing=True, with_for_update=True)
         if row is None:
             continue
         try:
