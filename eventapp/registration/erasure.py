@@ -21,6 +21,14 @@ RETENTION = timedelta(days=365)
 def anonymise(registration: Registration, now: datetime) -> None:
     """Empties the person's data, voids the link, deletes the mails' rows; under the
     event's lock, committed by the caller (the .eml files removed after it)."""
+    # The mails' rows first, before the registration's row is written: a mail being sent
+    # stays locked until its sender commits, and that commit writes the registration's
+    # calendar sequences (eventapp.mail.outbox). Taking the two rows in the sender's order,
+    # the erasure waits for the send to end; the other way round, each would wait for the
+    # other (a deadlock, one of them failed by PostgreSQL).
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+    )
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = registration.cancelled_at or now
     registration.erased_at = now
@@ -34,9 +42,6 @@ def anonymise(registration: Registration, now: datetime) -> None:
     token = new_token()  # nobody knows it: the old link leads nowhere
     registration.token = token
     registration.token_lookup = token[:TOKEN_LOOKUP_LENGTH]
-    db.session.execute(
-        delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
-    )
 
 
 def erase(registration: Registration) -> None:
