@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -105,9 +106,29 @@ def check_allocation(problem: Problem, assignment) -> None:
         assert person in assignment and set(pinned) <= set(assignment[person])
 
 
-def per_person_optimum(problem: Problem) -> int:
+@dataclass
+class PerPersonModel:
     """An independent formulation: binary z[i, w] and u[i] (seated) per registrant, no
-    aggregation, solved by the same library."""
+    aggregation; variable i·m + j is z[i, w_j], n·m + i is u[i]."""
+
+    cost: np.ndarray
+    matrix: sparse.csr_array
+    lower: list[float]
+    upper: list[float]
+    people: int
+
+    def solve(self, cost: np.ndarray, *extra: LinearConstraint):
+        size = len(self.cost)
+        return milp(
+            cost,
+            constraints=[LinearConstraint(self.matrix, self.lower, self.upper), *extra],
+            integrality=np.ones(size),
+            bounds=Bounds(0, 1),
+            options={"mip_rel_gap": 0.0},
+        )
+
+
+def per_person_model(problem: Problem) -> PerPersonModel:
     people, workshops = problem.registrants, [w for r in problem.rounds for w in r]
     n, m = len(people), len(workshops)
     z = lambda i, j: i * m + j  # noqa: E731
@@ -142,15 +163,15 @@ def per_person_optimum(problem: Problem) -> int:
     if problem.event_capacity is not None:
         row([(u(i), 1) for i in range(n)], -np.inf, problem.event_capacity)
     matrix = sparse.csr_array((vals, (rows, cols)), shape=(len(lower), n * m + n))
-    result = milp(
-        cost,
-        constraints=LinearConstraint(matrix, lower, upper),
-        integrality=np.ones(n * m + n),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0.0},
-    )
+    return PerPersonModel(cost, matrix, lower, upper, n)
+
+
+def per_person_optimum(problem: Problem) -> int:
+    """The contract's optimum by the per-person formulation, solved by the same library."""
+    model = per_person_model(problem)
+    result = model.solve(model.cost)
     assert result.status == 0
-    return round(result.fun) + n * problem.penalty
+    return round(result.fun) + model.people * problem.penalty
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -10,9 +10,8 @@ import random
 
 import numpy as np
 import pytest
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
-from test_allocation import brute_force, check_allocation, random_problem
+from scipy.optimize import LinearConstraint
+from test_allocation import brute_force, check_allocation, per_person_model, random_problem
 
 from eventapp.allocation import (
     AllocationInputError,
@@ -26,63 +25,16 @@ from eventapp.allocation import combinations as combinations_module
 
 
 def per_person(problem: Problem) -> tuple[int, int]:
-    """An independent formulation (binary z[i, w] and u[i] per registrant, no aggregation):
-    the contract's optimum, then the largest Σ (N − position) over the seated among the
-    allocations that reach it."""
-    people, workshops = problem.registrants, [w for r in problem.rounds for w in r]
-    n, m = len(people), len(workshops)
-    n_vars = n * m + n
-    cost = np.zeros(n_vars)
-    rows, cols, vals, lower, upper = [], [], [], [], []
-
-    def row(entries, lo, hi):
-        for col, val in entries:
-            rows.append(len(lower))
-            cols.append(col)
-            vals.append(val)
-        lower.append(lo)
-        upper.append(hi)
-
-    for i, person in enumerate(people):
-        cost[n * m + i] = -problem.penalty
-        for j, w in enumerate(workshops):
-            cost[i * m + j] = problem.rank(person, w.theme) ** 2
-        for r in range(len(problem.rounds)):
-            js = [j for j, w in enumerate(workshops) if problem.round_of(w.id) == r]
-            row([(i * m + j, 1) for j in js] + [(n * m + i, -1)], 0, 0)
-        for theme in problem.themes:
-            js = [j for j, w in enumerate(workshops) if w.theme == theme]
-            row([(i * m + j, 1) for j in js], -np.inf, 1)
-        for w in problem.pins.get(person.id, ()):
-            row([(i * m + workshops.index(problem.workshop(w)), 1)], 1, 1)
-    for j, w in enumerate(workshops):
-        if w.capacity is not None:
-            row([(i * m + j, 1) for i in range(n)], -np.inf, w.capacity)
-    if problem.event_capacity is not None:
-        row([(n * m + i, 1) for i in range(n)], -np.inf, problem.event_capacity)
-    matrix = sparse.csr_array((vals, (rows, cols)), shape=(len(lower), n_vars))
-    options = {"mip_rel_gap": 0.0}
-    first = milp(
-        cost,
-        constraints=LinearConstraint(matrix, lower, upper),
-        integrality=np.ones(n_vars),
-        bounds=Bounds(0, 1),
-        options=options,
-    )
+    """The per-person formulation (tests/test_allocation.py): the contract's optimum, then
+    the largest Σ (N − position) over the seated among the allocations that reach it."""
+    model = per_person_model(problem)
+    first = model.solve(model.cost)
     assert first.status == 0
     best = round(first.fun)
-    tie = np.zeros(n_vars)
-    tie[n * m :] = -(n - np.arange(n))
-    second = milp(
-        tie,
-        constraints=[
-            LinearConstraint(matrix, lower, upper),
-            LinearConstraint(cost.reshape(1, -1), -np.inf, best),
-        ],
-        integrality=np.ones(n_vars),
-        bounds=Bounds(0, 1),
-        options=options,
-    )
+    n = model.people
+    tie = np.zeros(len(model.cost))
+    tie[len(model.cost) - n :] = -(n - np.arange(n))
+    second = model.solve(tie, LinearConstraint(model.cost.reshape(1, -1), -np.inf, best))
     assert second.status == 0
     return best + n * problem.penalty, -round(second.fun)
 
@@ -110,7 +62,10 @@ def larger(seed: int, **overrides) -> Problem:
 
 
 def assert_optimal_with_ties(problem: Problem) -> None:
-    result = allocate(problem, model="combinations")
+    try:
+        result = allocate(problem, model="combinations")
+    except AllocationInputError:
+        pytest.skip("these random pins do not fit")
     assert result.proven_optimal
     check_allocation(problem, result.assignment)
     objective, earliest = per_person(problem)
@@ -120,10 +75,7 @@ def assert_optimal_with_ties(problem: Problem) -> None:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_stages_equal_the_per_person_optimum_and_seat_the_earliest(seed: int) -> None:
-    try:
-        assert_optimal_with_ties(larger(seed))
-    except AllocationInputError:
-        pytest.skip("these random pins do not fit")
+    assert_optimal_with_ties(larger(seed))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -131,10 +83,7 @@ def test_when_the_class_counts_do_not_split_the_milp_decides(seed: int, monkeypa
     # As if no integer split of the relaxation's classes over the workshops existed: stage 2
     # and stage 3 fall back to their MILPs over the columns reduced-cost fixing leaves.
     monkeypatch.setattr(staged, "_fix_classes", lambda *arguments: None)
-    try:
-        assert_optimal_with_ties(larger(seed, pins=0))
-    except AllocationInputError:
-        pytest.skip("these random pins do not fit")
+    assert_optimal_with_ties(larger(seed, pins=0))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -151,10 +100,7 @@ def test_below_a_weaker_bound_the_milps_decide_with_the_objective_kept(
 
     monkeypatch.setattr(combinations_module.Priced, "relax", weaker)
     monkeypatch.setattr(staged, "_fix_classes", lambda *arguments: None)
-    try:
-        assert_optimal_with_ties(larger(seed))
-    except AllocationInputError:
-        pytest.skip("these random pins do not fit")
+    assert_optimal_with_ties(larger(seed))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -172,11 +118,8 @@ def test_a_bound_on_the_people_seated_not_reached_falls_back_to_the_exact_stage_
         return (seated if exact else seated + 1), per_class, status
 
     monkeypatch.setattr(staged, "most_seated", too_high)
-    try:
-        problem = larger(seed)
-        assert_optimal_with_ties(problem)
-    except AllocationInputError:
-        pytest.skip("these random pins do not fit")
+    problem = larger(seed)
+    assert_optimal_with_ties(problem)
     if staged.lexicographic(problem):
         assert passes[:2] == [False, True]
 
@@ -186,10 +129,7 @@ def test_priced_columns_give_the_same_optimum(seed: int, monkeypatch) -> None:
     # Past ALL_COLUMNS the LP starts from each profile's cheapest columns and stage 1's.
     monkeypatch.setattr(combinations_module, "ALL_COLUMNS", 0)
     monkeypatch.setattr(combinations_module, "FIRST_COLUMNS", 1)
-    try:
-        assert_optimal_with_ties(larger(seed, pins=0))
-    except AllocationInputError:
-        pytest.skip("these random pins do not fit")
+    assert_optimal_with_ties(larger(seed, pins=0))
 
 
 def test_stage_two_keeps_everyone_stage_one_seats() -> None:

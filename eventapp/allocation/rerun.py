@@ -33,14 +33,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp.allocation.moves import fewest_moves
-from eventapp.allocation.problem import AllocationInputError, Problem
+from eventapp.allocation.problem import Problem
 from eventapp.allocation.result import Allocation, summarise
 from eventapp.allocation.seating import (
-    AllocationRefused,
     Run,
     build_problem,
+    impossible_refused,
+    people_under_lock,
     refuse_first_come,
-    reload_programme,
 )
 from eventapp.allocation.solver import allocate, first_come
 from eventapp.calendar.notify import WITHDRAWN, format_ids
@@ -54,7 +54,6 @@ from eventapp.models import (
 )
 from eventapp.models.types import utcnow
 from eventapp.registration import mails
-from eventapp.registration.locking import lock_event
 from eventapp.registration.rules import seats_taken
 from eventapp.registration.seating import next_rank_in
 
@@ -141,20 +140,14 @@ def rerun(event: Event, *, dry_run: bool = False) -> Run:
     ``dry_run``, applies it in one unit of work with one mail to each person concerned.
     Refused on a first-come event or when nobody ranked the themes."""
     refuse_first_come(event)
+    nobody = _l("personne n'a classé les thèmes de « %(slug)s »", slug=event.slug)
     try:
-        lock_event(event.id)
-        db.session.refresh(event)
-        people = everyone_ranked(event)
-        if not people:
-            raise AllocationRefused(
-                _l("personne n'a classé les thèmes de « %(slug)s »", slug=event.slug)
-            )
-        reload_programme(event)
+        people = people_under_lock(event, everyone_ranked, nobody)
         taken = seats_taken(event.id)
         for person in people:  # their seats are allocated again
             if person.status == RegistrationStatus.CONFIRMED:
                 taken.release(choice.item_id for choice in person.choices)
-        try:
+        with impossible_refused():
             problem = build_problem(event, people, taken=taken)
             current = {
                 person.id: schedule
@@ -164,10 +157,6 @@ def rerun(event: Event, *, dry_run: bool = False) -> Run:
             optimal = allocate(problem)
             kept = _kept(event, problem, people, current, taken)
             compared = first_come(problem)
-        except AllocationInputError as error:
-            raise AllocationRefused(
-                _l("l'attribution est impossible : %(reason)s", reason=str(error))
-            ) from error
         if kept is not None and problem.objective(kept) <= optimal.objective:
             assignment = kept
         else:

@@ -10,6 +10,8 @@ newcomers on what is left. Each person seated gets one RegistrationChoice per ro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import LazyString
@@ -234,14 +236,36 @@ def refuse_first_come(event: Event) -> None:
         )
 
 
-def reload_programme(event: Event) -> None:
-    """The programme (items, rooms, themes) as the database has it under the event's lock."""
+def people_under_lock(
+    event: Event, find: Callable[[Event], list[Registration]], nobody: LazyString
+) -> list[Registration]:
+    """Takes the event's lock and reads, as the database has them under it, the event, the
+    people ``find`` returns (refused with ``nobody`` when there are none) and the programme
+    (items, rooms, themes). Called first in the unit of work of an allocation."""
+    lock_event(event.id)
+    db.session.refresh(event)
+    people = find(event)
+    if not people:
+        raise AllocationRefused(nobody)
     db.session.scalars(
         select(ProgrammeItem)
         .where(ProgrammeItem.event_id == event.id)
         .options(selectinload(ProgrammeItem.room), selectinload(ProgrammeItem.theme))
         .execution_options(populate_existing=True)
     ).all()
+    return people
+
+
+@contextmanager
+def impossible_refused() -> Iterator[None]:
+    """An allocation the problem cannot hold (pins beyond the seats left, for one) is
+    refused with the reason."""
+    try:
+        yield
+    except AllocationInputError as error:
+        raise AllocationRefused(
+            _l("l'attribution est impossible : %(reason)s", reason=str(error))
+        ) from error
 
 
 def run(event: Event, *, dry_run: bool = False) -> Run:
@@ -249,23 +273,13 @@ def run(event: Event, *, dry_run: bool = False) -> Run:
     them all in one unit of work: confirmed with their workshops, or waitlisted, one mail
     each. Refused on a first-come event or when nobody is pending; nothing changes then."""
     refuse_first_come(event)
+    nobody = _l("personne n'attend d'allocation pour « %(slug)s »", slug=event.slug)
     try:
-        lock_event(event.id)
-        db.session.refresh(event)
-        people = pending_registrations(event)
-        if not people:
-            raise AllocationRefused(
-                _l("personne n'attend d'allocation pour « %(slug)s »", slug=event.slug)
-            )
-        reload_programme(event)
-        try:
+        people = people_under_lock(event, pending_registrations, nobody)
+        with impossible_refused():
             problem = build_problem(event, people)
             optimal = allocate(problem)
             compared = first_come(problem)
-        except AllocationInputError as error:  # pins beyond the seats left, for one
-            raise AllocationRefused(
-                _l("l'attribution est impossible : %(reason)s", reason=str(error))
-            ) from error
         if dry_run:
             db.session.rollback()
             return Run(problem, optimal, compared, applied=False)

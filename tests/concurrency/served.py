@@ -17,6 +17,55 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from flask import Flask
+
+from eventapp import create_app
+from eventapp.extensions import db
+
+ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postgresql")
+
+
+def shared_database(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> tuple[Flask, str]:
+    """The database the test shares with the servers it starts, and its URI: on PostgreSQL
+    the session's application (its tables emptied after the test), else a new SQLite file
+    with its own application (dispose of its engine when done: :func:`release`)."""
+    if backend == "postgresql":
+        app = request.getfixturevalue("app")
+        return app, app.config["SQLALCHEMY_DATABASE_URI"]
+    uri = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "x"},
+        instance_path=str(tmp_path / "instance-setup"),
+    )
+    with app.app_context():
+        db.create_all()
+    return app, uri
+
+
+def release(app: Flask, backend: str) -> None:
+    """Closes the connections of a database made by :func:`shared_database` for SQLite."""
+    if backend == "sqlite":
+        with app.app_context():
+            db.engine.dispose()
+
+
+def child_processes(parent: int) -> dict[int, str]:
+    """The processes whose parent is ``parent`` (a gunicorn master's workers and mail
+    watcher), with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found[int(entry.name)] = command
+    return found
 
 
 def free_port() -> int:

@@ -4,7 +4,6 @@ them all, within every capacity and the themes rule."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import threading
@@ -15,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from factories import make_event, workshops
-from served import Browser, gunicorn
+from served import ON_POSTGRES, Browser, gunicorn, release, shared_database
 from sqlalchemy import select
 
-from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, ProgrammeItem, Registration
 
@@ -26,24 +24,13 @@ PEOPLE = 200
 SEATS = 30  # 4 themes of 30 seats: 120 people can be seated
 WORKERS = 4
 THEMES = ["1", "2", "3", "4"]
-ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postgresql")
 BACKENDS = ["sqlite"] + (["postgresql"] if ON_POSTGRES else [])
 
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
     backend = request.param
-    if backend == "postgresql":
-        app = request.getfixturevalue("app")  # its tables, emptied after the test
-        uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    else:
-        uri = f"sqlite:///{tmp_path / 'served.sqlite3'}"
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "x"},
-            instance_path=str(tmp_path / "instance-setup"),
-        )
-        with app.app_context():
-            db.create_all()
+    app, uri = shared_database(request, backend, tmp_path)
     with app.app_context():
         event = make_event(slug="souhaits", rounds=2, themes=4, workshop_capacity=SEATS)
         event.allocation_mode = "preferences"
@@ -61,9 +48,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
         with gunicorn(env, tmp_path, WORKERS) as port:
             yield {"backend": backend, "port": port, "rounds": rounds, "app": app}
     finally:
-        if backend == "sqlite":
-            with app.app_context():
-                db.engine.dispose()
+        release(app, backend)
 
 
 @pytest.mark.parametrize("served", BACKENDS, indirect=True)

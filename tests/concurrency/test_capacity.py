@@ -4,7 +4,6 @@ really served by gunicorn with several worker processes, on SQLite and on Postgr
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections import Counter
@@ -14,34 +13,22 @@ from pathlib import Path
 
 import pytest
 from factories import make_event, workshops
-from served import Browser, gunicorn
+from served import ON_POSTGRES, Browser, gunicorn, release, shared_database
 from sqlalchemy import select
 
-from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Registration
 
 PEOPLE = 220
 SEATS = 30
 WORKERS = 4
-ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postgresql")
 BACKENDS = ["sqlite"] + (["postgresql"] if ON_POSTGRES else [])
 
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
     backend = request.param
-    if backend == "postgresql":
-        app = request.getfixturevalue("app")  # its tables, emptied after the test
-        uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    else:
-        uri = f"sqlite:///{tmp_path / 'served.sqlite3'}"
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "x"},
-            instance_path=str(tmp_path / "instance-setup"),
-        )
-        with app.app_context():
-            db.create_all()
+    app, uri = shared_database(request, backend, tmp_path)
     with app.app_context():
         event = make_event(slug="ruee", rounds=1, themes=2, workshop_capacity=SEATS)
         slug, item_id = event.slug, workshops(event)[0][0]
@@ -57,9 +44,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
         with gunicorn(env, tmp_path, WORKERS) as port:
             yield {"backend": backend, "port": port, "slug": slug, "item_id": item_id, "app": app}
     finally:
-        if backend == "sqlite":
-            with app.app_context():
-                db.engine.dispose()
+        release(app, backend)
 
 
 @pytest.mark.parametrize("served", BACKENDS, indirect=True)

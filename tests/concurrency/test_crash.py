@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from factories import make_event, workshops
-from served import free_port, serving
+from served import child_processes, free_port, serving
 from sqlalchemy import select
 from stream import RegistrationStream, check_whole
-from test_mail_watcher import _children, _gone
+from test_mail_watcher import _gone
 
 from eventapp import create_app
 from eventapp.extensions import db
@@ -55,7 +55,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
 
 
 def _workers(master: int) -> list[int]:
-    return [pid for pid, command in _children(master).items() if "--watch" not in command]
+    return [pid for pid, command in child_processes(master).items() if "--watch" not in command]
 
 
 @pytest.mark.parametrize("database", BACKENDS, indirect=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_event, workshops
-from served import Browser, serving
+from served import Browser, child_processes, serving
 
 from eventapp import create_app
 from eventapp.extensions import db
@@ -22,23 +22,8 @@ from eventapp.extensions import db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _children(parent: int) -> dict[int, str]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found[int(entry.name)] = command
-    return found
-
-
 def _watcher_of(master: int) -> int:
-    [pid] = [pid for pid, command in _children(master).items() if "--watch" in command]
+    [pid] = [pid for pid, command in child_processes(master).items() if "--watch" in command]
     return pid
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import subprocess
 import threading
@@ -40,10 +39,18 @@ import redis
 from aiosmtpd.controller import Controller
 from factories import make_event, workshops
 from helpers import visible_text
-from served import Browser, free_port, redis_server, serving
+from served import (
+    ON_POSTGRES,
+    Browser,
+    child_processes,
+    free_port,
+    redis_server,
+    release,
+    serving,
+    shared_database,
+)
 from sqlalchemy import func, select, update
 
-from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import (
     ItemSpeaker,
@@ -64,7 +71,6 @@ PUBLIC = {"Host": "evenements.example.org"}
 PEOPLE = 400
 SEATS = 100  # in each of the round's two workshops: 200 seats for 400 people
 WORKERS = 2  # per host
-ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postgresql")
 BACKEND = "postgresql" if ON_POSTGRES else "sqlite"
 
 ORGANISER, PASSWORD = "organisatrice@example.org", "un mot de passe assez long"
@@ -164,21 +170,6 @@ def what_is_served(port: int, slug: str) -> dict[str, str]:
     return seen
 
 
-def _children(parent: int) -> dict[int, str]:
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found[int(entry.name)] = command
-    return found
-
-
 class Sink:
     """The SMTP server both hosts hand their mails to; keeps every message it accepts."""
 
@@ -206,17 +197,7 @@ class Sink:
 
 @pytest.fixture
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
-    if ON_POSTGRES:
-        app = request.getfixturevalue("app")  # its tables, emptied after the test
-        uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    else:
-        uri = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "x"},
-            instance_path=str(tmp_path / "instance-setup"),
-        )
-        with app.app_context():
-            db.create_all()
+    app, uri = shared_database(request, BACKEND, tmp_path)
     with app.app_context():
         event = make_event(slug="deux-hotes", rounds=1, themes=2, workshop_capacity=SEATS)
         event.proceedings_published = True
@@ -264,14 +245,12 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
                 port, server = stack.enter_context(
                     serving(env, folder, WORKERS, ROOT / "gunicorn.conf.py")
                 )
-                [watcher] = [p for p, c in _children(server.pid).items() if "--watch" in c]
+                [watcher] = [p for p, c in child_processes(server.pid).items() if "--watch" in c]
                 site[name] = {"port": port, "watcher": watcher, "folder": folder}
             site["redis"], site["sink"] = redis_url, sink
             yield site
     finally:
-        if not ON_POSTGRES:
-            with app.app_context():
-                db.engine.dispose()
+        release(app, BACKEND)
 
 
 def _rush(site: dict) -> list[tuple]:
