@@ -113,6 +113,10 @@ def page_cache() -> PageCache:
     return cache
 
 
+def accepts_gzip() -> bool:
+    return request.accept_encodings.quality("gzip") > 0
+
+
 def gzip_kept_page(response: Response) -> Response:
     """A shared page (``Cache-Control: public`` with a strong ETag, which is a hash of its
     body) compressed once per content and kept, not again for every visitor as Flask-Compress
@@ -130,7 +134,7 @@ def gzip_kept_page(response: Response) -> Response:
         or response.direct_passthrough
         or "Content-Encoding" in response.headers
         or response.mimetype not in config["COMPRESS_MIMETYPES"]
-        or request.accept_encodings.quality("gzip") <= 0
+        or not accepts_gzip()
     ):
         return response
     body = response.get_data()

@@ -89,6 +89,12 @@ def theme_key(item: ProgrammeItem) -> str:
     return f"item-{item.id}"
 
 
+def theme_owner(item: ProgrammeItem) -> Theme | ProgrammeItem:
+    """What a ranked theme is named after: the workshop's theme, or the workshop itself
+    when it has none (see :func:`theme_key`)."""
+    return item.theme if item.theme is not None else item
+
+
 def choice_blocks(event: Event, items: list[ProgrammeItem] | None = None) -> list[Block]:
     """The blocks in which a participant picks one workshop (the rounds). ``items``: the
     event's items (or :func:`programme_entries`), ``event.items`` if None."""

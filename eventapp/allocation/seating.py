@@ -57,12 +57,14 @@ class AllocationRefused(Exception):
         self.message = message
 
 
+def registered_under_other_mode(event: Event, mode: str) -> int:
+    """How many people (not cancelled) registered under the mode other than ``mode``: the
+    event cannot switch to ``mode`` while there are any."""
+    return registered_count(event, with_preferences=mode == FIRST_COME_MODE)
+
+
 def registered_count(event: Event, with_preferences: bool) -> int:
     """How many people (not cancelled) registered with a ranking, or without one."""
-    return _registered(event, with_preferences)
-
-
-def _registered(event: Event, with_preferences: bool) -> int:
     preferences = (
         Registration.preferences.is_not(None)
         if with_preferences
@@ -90,7 +92,7 @@ def set_mode(event: Event, mode: str) -> bool:
         if event.allocation_mode == mode:
             db.session.commit()
             return False
-        others = _registered(event, with_preferences=mode == FIRST_COME_MODE)
+        others = registered_under_other_mode(event, mode)
         if others:
             raise AllocationRefused(
                 _l(

@@ -22,7 +22,7 @@ from eventapp.models import (
     ProgrammeItem,
     RegistrationStatus,
 )
-from eventapp.programme import Block
+from eventapp.programme import Block, theme_owner
 from eventapp.registration import Applicant
 from eventapp.registration.export import FORMULA_STARTS
 from eventapp.registration.rules import (
@@ -416,7 +416,7 @@ class Themes:
     def of(cls, event: Event) -> Themes:
         by_title: dict[str, str] = {}
         for key, item in offered_themes(event):
-            owner = item.theme if item.theme is not None else item
+            owner = theme_owner(item)
             for code in item.language_list:
                 by_title.setdefault(norm(str(owner.translation("title", code))), key)
         return cls(by_title)

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from eventapp.markdown import render_markdown
 from eventapp.models import Event, ItemKind, ItemSpeaker, ProgrammeItem, Theme
-from eventapp.models.translated import LocalText
+from eventapp.models.translated import LocalText, language_codes
 from eventapp.programme import parallel_blocks
 
 
@@ -145,8 +145,10 @@ def last_change(event: Event) -> datetime:
 
 def proceedings_language(event: Event, lang: str | None) -> str:
     """The language a compte-rendu is written in: ``lang`` when the event declares it,
-    else the event's first language."""
-    return lang if lang in event.language_list else event.language_list[0]
+    else the event's first language. ``event``: the Event, or a row of its columns with
+    ``languages``."""
+    languages = language_codes(event.languages)
+    return lang if lang in languages else languages[0]
 
 
 def proceedings_html(event: Event, lang: str | None = None) -> str:

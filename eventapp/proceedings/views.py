@@ -10,8 +10,7 @@ from flask_babel import get_locale
 
 from eventapp.export_cache import page_cache
 from eventapp.models import Event
-from eventapp.models.translated import language_codes
-from eventapp.proceedings import ProceedingsFile, proceedings_file
+from eventapp.proceedings import ProceedingsFile, proceedings_file, proceedings_language
 from eventapp.proceedings.certificates import certificates_pdf, has_certificate
 from eventapp.programme import published_event, published_versions
 from eventapp.registration.queries import find_by_token
@@ -39,9 +38,7 @@ def download(slug: str) -> Response:
     if versions is None or not versions.event.proceedings_published:
         abort(404)
     # In the page's language (?lang=, the switch, the browser) when the event has it.
-    languages = language_codes(versions.event.languages)
-    lang = str(get_locale())
-    lang = lang if lang in languages else languages[0]
+    lang = proceedings_language(versions.event, str(get_locale()))
 
     def located() -> ProceedingsFile:
         event = published_event(slug)
@@ -53,7 +50,8 @@ def download(slug: str) -> Response:
     pdf = page_cache().get(("proceedings.pdf", versions.key, lang, folder), located)
     if not pdf.path.is_file():  # the exports folder was emptied: built again, same path
         pdf = located()
-    suffix = "" if pdf.lang == languages[0] else f"-{pdf.lang}"
+    first = proceedings_language(versions.event, None)
+    suffix = "" if pdf.lang == first else f"-{pdf.lang}"
     response = send_file(
         pdf.path,
         mimetype="application/pdf",

@@ -17,7 +17,9 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Response, request
+from flask import Response
+
+from eventapp.export_cache import accepts_gzip
 
 #: gzip member header: DEFLATE, no flags, no modification time, no extra flags, unknown OS.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -41,10 +43,6 @@ def _deflated(data: bytes, final: bool) -> bytes:
     return compressor.compress(data) + compressor.flush(
         zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH
     )
-
-
-def accepts_gzip() -> bool:
-    return request.accept_encodings.quality("gzip") > 0
 
 
 @dataclass(frozen=True)

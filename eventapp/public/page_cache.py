@@ -40,13 +40,18 @@ class Kept:
 
 def page_key(kind: str, version: Hashable, *extra: Hashable) -> tuple:
     """Everything a public page depends on: which page, what version of the event, the
-    language shown, the address asked (the switch returns to it; absolute links use the host)."""
+    language shown, the address asked (the switch returns to it; absolute links use the host),
+    read from the request's environ as it came (its parts cost less so than as a URL)."""
+    environ = request.environ
     return (
         kind,
         version,
         str(get_locale()),
-        request.host_url,
-        request.full_path,
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SCRIPT_NAME"),
+        environ.get("PATH_INFO"),
+        environ.get("QUERY_STRING"),
         current_app.config.get("BASE_URL"),
         *extra,
     )

@@ -57,7 +57,7 @@ from eventapp.models import (
 from eventapp.programme import Versions, load_items, published_event, published_versions
 from eventapp.public.blueprint import bp
 from eventapp.public.kept_page import KeptPage
-from eventapp.public.page_cache import has_flashes
+from eventapp.public.page_cache import has_flashes, page_key
 from eventapp.registration import (
     Applicant,
     RegistrationRefused,
@@ -443,7 +443,7 @@ def _fresh_form(versions: Versions):
     if has_flashes():  # a message for this visitor only: a page kept nowhere
         html = page(_ChoiceTexts(seats))
         return html.replace(_TOKEN_MARK, token).replace(_SUBMISSION_MARK, submission)
-    key = _form_key(versions)
+    key = page_key("register", versions.key)
     # Written once per version, language and address with the seats as stand-ins; filled in
     # and compressed once per number of seats left (each registration changes them).
     holes = cache.get(("seats holes", *key), lambda: _SeatHoles.cut(page(_ChoiceTexts())))
@@ -454,23 +454,6 @@ def _fresh_form(versions: Versions):
         ),
     )
     return kept.response({"token": token.encode(), "submission": submission.encode()})
-
-
-def _form_key(versions: Versions) -> tuple:
-    """What the kept form depends on (eventapp.public.page_cache.page_key, read from the
-    request's environ as it came: the address's parts cost less so than as a URL)."""
-    environ = request.environ
-    return (
-        "register",
-        versions.key,
-        str(get_locale()),
-        environ.get("wsgi.url_scheme"),
-        environ.get("HTTP_HOST"),
-        environ.get("SCRIPT_NAME"),
-        environ.get("PATH_INFO"),
-        environ.get("QUERY_STRING"),
-        current_app.config.get("BASE_URL"),
-    )
 
 
 def _csrf_message(form: FlaskForm) -> str | None:

@@ -26,7 +26,7 @@ from eventapp.models import (
     RegistrationChoice,
     RegistrationStatus,
 )
-from eventapp.programme import theme_key
+from eventapp.programme import theme_key, theme_owner
 from eventapp.registration.rules import choice_fields
 
 #: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
@@ -198,7 +198,7 @@ def theme_titles(event: Event, lang: str, blocks: list | None = None) -> dict[st
     titles: dict[str, str] = {}
     for _name, block in blocks if blocks is not None else choice_fields(event):
         for item in block.workshops:
-            owner = item.theme if item.theme is not None else item
+            owner = theme_owner(item)
             titles.setdefault(theme_key(item), str(owner.text("title", lang)))
     return titles
 

@@ -12,7 +12,7 @@ from eventapp.admin.accounts import manageable_events
 from eventapp.admin.events import create_event, slug_taken, time_change_warning
 from eventapp.admin.registrations import capacity_changed
 from eventapp.allocation.preferences import offered_themes
-from eventapp.allocation.seating import FIRST_COME_MODE, registered_count
+from eventapp.allocation.seating import registered_count, registered_under_other_mode
 from eventapp.api.common import current_organiser, managed_event
 from eventapp.api.organiser.blueprint import aware, blp, invalid, problem, secured
 from eventapp.api.organiser.translations import check_translations, write_translations
@@ -65,7 +65,7 @@ def _allocation_values(data: dict, event: Event | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     mode = values.get("allocation_mode", event.allocation_mode)
     if mode != event.allocation_mode:
-        others = registered_count(event, with_preferences=mode == FIRST_COME_MODE)
+        others = registered_under_other_mode(event, mode)
         if others:
             errors["allocation_mode"] = [
                 f"{others} people are registered under the other mode: it cannot change."
