@@ -43,9 +43,8 @@ from eventapp.allocation.seating import (
     refuse_first_come,
 )
 from eventapp.allocation.solver import allocate, first_come
-from eventapp.calendar.notify import WITHDRAWN, format_ids
+from eventapp.calendar.notify import queue_withdrawn
 from eventapp.extensions import db
-from eventapp.mail import outbox
 from eventapp.models import (
     Event,
     Registration,
@@ -234,11 +233,5 @@ def _apply(event: Event, people: list[Registration], allocation: Allocation) -> 
     for kind, person in queued:
         mails.enqueue(kind, person)
     for person, item_ids in dropped:  # their calendar: the CANCEL of the workshops lost
-        if event.contact_email and person.confirm_token is None:
-            outbox.queue(
-                WITHDRAWN,
-                registration_id=person.id,
-                recipient=person.email,
-                language=person.language,
-                item_ids=format_ids(item_ids),
-            )
+        if person.confirm_token is None:  # as every calendar message (mails.enqueue)
+            queue_withdrawn(person, item_ids)

@@ -24,6 +24,7 @@ same transaction as the edit (a rolled back edit queues nothing).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -280,20 +281,28 @@ def enqueue_withdrawn(registration: Registration) -> OutboxMessage | None:
 
     The removed workshops are those the ``choices`` collection lost in this unit of work
     (recorded by the listener below), less any picked again."""
-    removed = db.session.info.get(REMOVED_CHOICES_KEY, {}).pop(registration.id, set())
+    removed = db.session.info.get(REMOVED_CHOICES_KEY, {}).get(registration.id, set())
     left = removed - {choice.item_id for choice in registration.choices}
-    if (
-        not left
-        or registration.status != RegistrationStatus.CONFIRMED
-        or not registration.event.contact_email
-    ):
+    if registration.status != RegistrationStatus.CONFIRMED:
+        db.session.info.get(REMOVED_CHOICES_KEY, {}).pop(registration.id, None)
+        return None
+    return queue_withdrawn(registration, left)
+
+
+def queue_withdrawn(registration: Registration, item_ids: Iterable[int]) -> OutboxMessage | None:
+    """The CANCEL of these workshops for the person's calendar (the choices this unit of
+    work took from them are then told): none without workshops, nor without the event's
+    contact address (a calendar message's ORGANIZER)."""
+    db.session.info.get(REMOVED_CHOICES_KEY, {}).pop(registration.id, None)
+    item_ids = sorted(set(item_ids))
+    if not item_ids or not registration.event.contact_email:
         return None
     return outbox.queue(
         WITHDRAWN,
         registration_id=registration.id,
         recipient=registration.email,
         language=registration.language,
-        item_ids=format_ids(left),
+        item_ids=format_ids(item_ids),
     )
 
 
