@@ -26,12 +26,13 @@ ON_POSTGRES = os.environ.get("EVENTAPP_TEST_DATABASE_URI", "").startswith("postg
 
 
 def shared_database(
-    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+    tmp_path: Path, backend: str = "sqlite", request: pytest.FixtureRequest | None = None
 ) -> tuple[Flask, str]:
     """The database the test shares with the servers it starts, and its URI: on PostgreSQL
     the session's application (its tables emptied after the test), else a new SQLite file
     with its own application (dispose of its engine when done: :func:`release`)."""
     if backend == "postgresql":
+        assert request is not None, "the session's PostgreSQL app comes from the request"
         app = request.getfixturevalue("app")
         return app, app.config["SQLALCHEMY_DATABASE_URI"]
     uri = f"sqlite:///{tmp_path / 'served.sqlite3'}"

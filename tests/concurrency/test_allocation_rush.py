@@ -30,7 +30,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if ON_POSTGRES else [])
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
     backend = request.param
-    app, uri = shared_database(request, backend, tmp_path)
+    app, uri = shared_database(tmp_path, backend, request)
     with app.app_context():
         event = make_event(slug="souhaits", rounds=2, themes=4, workshop_capacity=SEATS)
         event.allocation_mode = "preferences"

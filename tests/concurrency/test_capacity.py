@@ -28,7 +28,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if ON_POSTGRES else [])
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
     backend = request.param
-    app, uri = shared_database(request, backend, tmp_path)
+    app, uri = shared_database(tmp_path, backend, request)
     with app.app_context():
         event = make_event(slug="ruee", rounds=1, themes=2, workshop_capacity=SEATS)
         slug, item_id = event.slug, workshops(event)[0][0]

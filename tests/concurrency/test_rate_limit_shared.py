@@ -11,9 +11,8 @@ import pytest
 import redis
 from factories import make_event, workshops
 from helpers import visible_text
-from served import Browser, gunicorn, redis_server
+from served import Browser, gunicorn, redis_server, shared_database
 
-from eventapp import create_app
 from eventapp.extensions import db
 
 
@@ -24,13 +23,8 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_limit_is_shared_by_the_workers_through_redis(tmp_path: Path, redis_url: str) -> None:
-    uri = f"sqlite:///{tmp_path / 'limit.sqlite3'}"
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "x"},
-        instance_path=str(tmp_path / "instance-setup"),
-    )
+    app, uri = shared_database(tmp_path)
     with app.app_context():
-        db.create_all()
         event = make_event(rounds=1)
         slug, item_id = event.slug, workshops(event)[0][0]
         db.session.remove()

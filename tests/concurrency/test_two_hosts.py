@@ -197,7 +197,7 @@ class Sink:
 
 @pytest.fixture
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
-    app, uri = shared_database(request, BACKEND, tmp_path)
+    app, uri = shared_database(tmp_path, BACKEND, request)
     with app.app_context():
         event = make_event(slug="deux-hotes", rounds=1, themes=2, workshop_capacity=SEATS)
         event.proceedings_published = True
